@@ -1,0 +1,63 @@
+"""unix mode: the socket, who may use it, and that nothing else listens."""
+
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(__file__)))
+from conftest import run_as  # noqa: E402
+
+
+def test_socket_is_0660_root_and_the_socket_group(host, hostvars):
+    socket = host.file(hostvars.get("dockerd_socket_path", "/run/docker.sock"))
+    assert socket.is_socket
+    assert socket.user == "root"
+    assert socket.group == hostvars.get("dockerd_socket_group", "docker")
+    assert socket.mode == 0o660
+
+
+def test_root_reaches_dockerd_with_the_cli(host):
+    result = host.run("docker version --format '{{.Server.Version}}'")
+    assert result.rc == 0, result.stderr
+    assert result.stdout.strip()
+
+
+def test_group_member_reaches_dockerd_with_the_cli(host, hostvars):
+    group = hostvars.get("dockerd_socket_group", "docker")
+    assert group in host.user("member").groups
+    result = run_as(host, "member", "docker version --format '{{.Server.Version}}'")
+    assert result.rc == 0, result.stderr
+
+
+def test_outsider_is_refused_with_permission_denied(host):
+    result = run_as(host, "outsider", "docker version --format '{{.Server.Version}}'")
+    assert result.rc != 0
+    assert "permission denied" in result.stderr.lower()
+
+
+def test_python_sdk_as_member_pings(host):
+    result = run_as(host, "member", "python3 -c 'import docker; print(docker.from_env().ping())'")
+    assert result.rc == 0, result.stderr
+    assert result.stdout.strip() == "True"
+
+
+def test_no_tcp_port_is_listening_for_dockerd(host, exposure):
+    assert exposure["tcp_listeners"] == []
+    listening = host.run("ss -Hltnp")
+    assert "dockerd" not in listening.stdout
+
+
+def test_exposure_info_reports_unix_only_and_no_finding(exposure):
+    assert exposure["modes"] == ["unix"]
+    assert exposure["findings"] == []
+
+
+def test_dockerd_was_started_once_by_the_rollout_and_not_by_the_rerun(host):
+    # Boot start + the first converge's restart; the idempotence run must not restart.
+    starts = host.run("journalctl -b -u docker.service --no-pager -o cat | grep -c '^Started docker.service'")
+    assert starts.stdout.strip() == "2", host.run("journalctl -b -u docker.service --no-pager -o short").stdout
+
+
+def test_operator_keys_in_daemon_json_survive(host):
+    config = host.file("/etc/docker/daemon.json").content_string
+    assert '"storage-driver": "vfs"' in config
+    assert '"live-restore": true' in config

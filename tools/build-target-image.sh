@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# Build the target image used by the lab and by every Molecule scenario:
+# Debian with systemd as PID 1, dockerd, sshd and python3.
+#
+#   tools/build-target-image.sh [SUITE]      # SUITE: bookworm (default) or trixie
+#
+# Prints the image reference on its last line. The image is tagged with a hash of its
+# inputs (this script, the suite, the package list), so an unchanged rerun costs seconds.
+# Source: `debian:SUITE` when a registry answers, else debootstrap from the Debian mirror
+# this machine's apt is already configured with, then `docker import`.
+set -euo pipefail
+
+suite="${1:-bookworm}"
+repo="dockerd-exposure/target"
+here="$(cd "$(dirname "$0")" && pwd)"
+
+case "$suite" in
+  bookworm) cli_pkg="" ;;          # docker.io carries the CLI on Debian 12
+  trixie)   cli_pkg="docker-cli" ;; # Debian 13 ships the CLI separately
+  *) echo "Unknown suite '$suite'; use bookworm or trixie." >&2; exit 2 ;;
+esac
+
+packages="systemd,systemd-sysv,dbus,python3,python3-docker,openssh-server,openssh-client,docker.io,${cli_pkg:+$cli_pkg,}iproute2,procps,curl,openssl,ca-certificates,sudo,netcat-openbsd,nftables,passwd,adduser"
+
+log() { printf '[image] %s\n' "$*" >&2; }
+
+input_hash="$( { cat "$0" "$here/target-image-setup.sh"; echo "$suite $packages"; } | sha256sum | cut -c1-12)"
+ref="$repo:$suite-$input_hash"
+
+if docker image inspect "$ref" >/dev/null 2>&1; then
+  log "Reusing $ref (inputs unchanged)."
+  docker tag "$ref" "$repo:$suite"
+  echo "$ref"
+  exit 0
+fi
+
+work="$(mktemp -d /tmp/dockerd-exposure-image.XXXXXX)"
+trap 'rm -rf "$work"' EXIT
+start=$(date +%s)
+
+if timeout 60 docker pull -q "debian:$suite" >/dev/null 2>&1; then
+  log "Building $ref from debian:$suite (registry answered)."
+  cp "$here/target-image-setup.sh" "$work/"
+  cat >"$work/Dockerfile" <<DOCKERFILE
+FROM debian:$suite
+COPY target-image-setup.sh /tmp/
+RUN apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $(echo "$packages" | tr ',' ' ') \
+ && sh /tmp/target-image-setup.sh && rm -rf /var/lib/apt/lists/* /tmp/target-image-setup.sh
+STOPSIGNAL SIGRTMIN+3
+CMD ["/lib/systemd/systemd"]
+DOCKERFILE
+  docker build -q -t "$ref" "$work" >/dev/null
+else
+  mirror="$("$here/debian-mirror.sh")"
+  log "No registry: debootstrap $suite from $mirror (takes about a minute)."
+  if ! command -v debootstrap >/dev/null 2>&1; then
+    if [ "$(id -u)" -eq 0 ]; then
+      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq debootstrap >/dev/null
+    else
+      echo "debootstrap is missing: install it ('sudo apt-get install debootstrap') and rerun." >&2
+      exit 1
+    fi
+  fi
+  rootfs="$work/rootfs"
+  debootstrap --variant=minbase --include="$packages" "$suite" "$rootfs" "$mirror" >"$work/debootstrap.log" 2>&1 \
+    || { tail -20 "$work/debootstrap.log" >&2; exit 1; }
+  cp "$here/target-image-setup.sh" "$rootfs/tmp/"
+  chroot "$rootfs" sh /tmp/target-image-setup.sh
+  rm -f "$rootfs/tmp/target-image-setup.sh"
+  rm -rf "$rootfs"/var/cache/apt/archives/*.deb "$rootfs"/var/lib/apt/lists/*
+  tar -C "$rootfs" -c . | docker import \
+    --change 'CMD ["/lib/systemd/systemd"]' \
+    --change 'ENV container=docker' \
+    - "$ref" >/dev/null
+fi
+
+docker tag "$ref" "$repo:$suite"
+# Drop images of older inputs for this suite; containers still using one keep it alive.
+for old in $(docker image ls --format '{{.Repository}}:{{.Tag}}' "$repo" | grep "^$repo:$suite-" | grep -vx "$ref"); do
+  docker image rm "$old" >/dev/null 2>&1 || true
+done
+log "Built $ref in $(( $(date +%s) - start )) s."
+echo "$ref"
