@@ -48,9 +48,10 @@ attributes:
   diff_mode:
     support: full
 notes:
-  - Do not put C(hosts) here while docker.service starts dockerd with C(-H fd://): dockerd then
-    refuses to start ("the following directives are specified both as a flag and in the
-    configuration file: hosts"). The module refuses to set it and says so.
+  - >-
+    Do not put C(hosts) here while docker.service starts dockerd with C(-H fd://). dockerd then
+    refuses to start with "the following directives are specified both as a flag and in the
+    configuration file: hosts". The module refuses to set it and says so.
 """
 
 EXAMPLES = r"""
