@@ -1,0 +1,584 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) dockerd.exposure developers
+# MIT License (see LICENSE)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+module: endpoint_check
+short_description: Check that a Docker daemon endpoint answers, or refuses, as expected
+version_added: 0.1.0
+description:
+  - Connects to one Docker daemon endpoint (V(unix://), V(tcp://), V(tcp://) with mutual TLS,
+    V(ssh://)) with the Docker SDK for Python, the way a client would, and reports whether it
+    answers, the daemon's version and the time of one ping.
+  - Compares the outcome with O(expect), so that closed doors can be checked as well as open
+    ones, and fails with one sentence that says what is wrong and how to fix it (certificate
+    names, the socket group, plain HTTP on a TLS port, unknown ssh host keys, ...).
+  - For TLS endpoints, reports the server certificate and optionally runs negative
+    O(probes) below the SDK (no client certificate, a client certificate from a foreign CA,
+    plain HTTP); each of them must be refused by the daemon.
+  - "Read-only. Runs wherever the Docker SDK is installed, usually on the controller
+    (C(delegate_to: localhost))."
+author:
+  - dockerd.exposure developers
+extends_documentation_fragment:
+  - dockerd.exposure._connection
+attributes:
+  check_mode:
+    support: full
+    description: The module never changes anything; check mode runs the same checks.
+  diff_mode:
+    support: none
+options:
+  expect:
+    description:
+      - What the endpoint must do.
+      - V(reachable) - C(GET /_ping) answers C(OK).
+      - V(refused) - no connection can be made (connection refused, no socket file, no
+        route, or no answer within O(timeout)).
+      - V(unauthorized) - a connection is made, and the daemon (or the socket, or sshd)
+        denies this client, for example a TLS daemon dialled without a client certificate,
+        or a user outside the socket group.
+    type: str
+    choices: [reachable, refused, unauthorized]
+    default: reachable
+  probes:
+    description:
+      - Negative TLS checks to run in addition, each with a raw C(GET /_ping) below the SDK.
+        The module fails when the daemon accepts any of them.
+      - V(no_client_cert) - TLS without a client certificate.
+      - V(foreign_ca) - TLS with a client certificate signed by a CA made on the spot
+        (cryptography, in memory and in 0600 temporary files that are deleted right after).
+      - V(plain_http) - plain HTTP to the TLS port. dockerd answers
+        C(400 Client sent an HTTP request to an HTTPS server), which counts as refused.
+      - Only valid when O(tls) is in effect.
+    type: list
+    elements: str
+    choices: [no_client_cert, foreign_ca, plain_http]
+    default: []
+notes:
+  - O(expect=refused) and O(expect=unauthorized) pass only on exactly that outcome; an
+    endpoint that answers, or fails for another reason (a certificate that does not cover
+    the dialled name, for example), fails the task.
+  - RV(latency_ms) is the wall time of one C(GET /_ping) including connection setup (TCP
+    and TLS handshake, or starting ssh), the price a one-shot client such as the C(docker)
+    CLI pays per call. Over ssh without C(ControlMaster) this is dominated by the ssh login;
+    with O(use_ssh_client=false) paramiko logs in before the ping, so only a new channel and
+    C(docker system dial-stdio) are counted.
+seealso:
+  - name: Protect the Docker daemon socket
+    description: Docker's guide to TLS for dockerd.
+    link: https://docs.docker.com/engine/security/protect-access/
+  - module: community.docker.docker_host_info
+"""
+
+EXAMPLES = r"""
+---
+- name: Check the local socket answers
+  dockerd.exposure.endpoint_check:
+    docker_host: unix:///var/run/docker.sock
+
+- name: Check the TLS endpoint with the client certificate, and that strangers are turned away
+  dockerd.exposure.endpoint_check:
+    docker_host: "tcp://{{ ansible_host }}:2376"
+    ca_path: "{{ playbook_dir }}/pki/ca.pem"
+    client_cert: "{{ playbook_dir }}/pki/clients/ops/cert.pem"
+    client_key: "{{ playbook_dir }}/pki/clients/ops/key.pem"
+    probes: [no_client_cert, foreign_ca, plain_http]
+  delegate_to: localhost
+
+- name: Check that the daemon denies a client without a certificate
+  dockerd.exposure.endpoint_check:
+    docker_host: "tcp://{{ ansible_host }}:2376"
+    ca_path: "{{ playbook_dir }}/pki/ca.pem"
+    expect: unauthorized
+  delegate_to: localhost
+
+- name: Check that plain TCP is closed from the outside
+  dockerd.exposure.endpoint_check:
+    docker_host: "tcp://{{ ansible_host }}:2375"
+    expect: refused
+    timeout: 3
+  delegate_to: localhost
+
+- name: Dial an address that is not in the certificate, verifying against a listed name
+  dockerd.exposure.endpoint_check:
+    docker_host: tcp://127.0.0.1:23760
+    tls_hostname: docker1.example.org
+    ca_path: pki/ca.pem
+    client_cert: pki/cert.pem
+    client_key: pki/key.pem
+  delegate_to: localhost
+
+- name: Check docker over ssh with the user's ssh config and agent
+  dockerd.exposure.endpoint_check:
+    docker_host: ssh://deploy@docker1.example.org
+  delegate_to: localhost
+  register: ssh_check
+
+- name: Show the latency
+  ansible.builtin.debug:
+    msg: "{{ ssh_check.endpoint }}: {{ ssh_check.latency_ms }} ms"
+"""
+
+RETURN = r"""
+endpoint:
+  description: The endpoint that was checked, as given in O(docker_host).
+  returned: always
+  type: str
+  sample: tcp://10.0.0.5:2376
+reachable:
+  description: Whether C(GET /_ping) answered C(OK).
+  returned: always
+  type: bool
+  sample: true
+outcome:
+  description:
+    - V(reachable), V(refused) (no connection), V(unauthorized) (connected, client denied)
+      or V(error) (anything else, for example a certificate that does not cover the
+      dialled name, or TLS spoken to a plain port).
+  returned: always
+  type: str
+  sample: reachable
+reason:
+  description:
+    - A short, stable code for the outcome when it is not V(reachable), for example
+      V(connection_refused), V(no_socket), V(timeout), V(permission_denied),
+      V(no_client_cert), V(client_cert_rejected), V(san_mismatch), V(server_cert_untrusted),
+      V(tls_port_without_tls), V(plain_port_with_tls), V(ssh_host_key), V(ssh_auth).
+  returned: when the endpoint did not answer
+  type: str
+  sample: san_mismatch
+error:
+  description: The low-level error the outcome was derived from (plus the ssh client's error output).
+  returned: when the endpoint did not answer
+  type: str
+  sample: "[SSL: SSLV3_ALERT_BAD_CERTIFICATE] sslv3 alert bad certificate (_ssl.c:2580)"
+server_version:
+  description: The daemon's version (C(Version) of C(GET /version)).
+  returned: when reachable
+  type: str
+  sample: 20.10.24+dfsg1
+api_version:
+  description: The daemon's highest API version.
+  returned: when reachable
+  type: str
+  sample: "1.41"
+os:
+  description: The daemon's operating system (C(Os) of C(GET /version)).
+  returned: when reachable
+  type: str
+  sample: linux
+latency_ms:
+  description: Wall time of one C(GET /_ping) in milliseconds, connection setup included.
+  returned: when reachable
+  type: float
+  sample: 3.42
+peer_certificate:
+  description: The server certificate, read without verifying it (so it is also there when verification fails).
+  returned: when TLS is in effect and a TLS handshake took place
+  type: dict
+  contains:
+    subject:
+      description: Subject distinguished name.
+      type: str
+      sample: CN=docker1
+    issuer:
+      description: Issuer distinguished name.
+      type: str
+      sample: CN=dockerd.exposure CA
+    sans:
+      description: subjectAltNames, as C(DNS:name) and C(IP:address).
+      type: list
+      elements: str
+      sample: [DNS:docker1, DNS:localhost, IP:10.0.0.5, IP:127.0.0.1]
+    not_after:
+      description: End of validity, ISO 8601 in UTC.
+      type: str
+      sample: "2027-11-28T07:41:00Z"
+    days_left:
+      description: Whole days until O(peer_certificate.not_after); negative when expired.
+      type: int
+      sample: 364
+  sample:
+    subject: CN=docker1
+    issuer: CN=dockerd.exposure CA
+    sans: [DNS:docker1, IP:10.0.0.5]
+    not_after: "2027-11-28T07:41:00Z"
+    days_left: 364
+probes:
+  description:
+    - One entry per requested probe. V(refused) is the good result.
+  returned: when O(probes) is not empty
+  type: dict
+  sample:
+    no_client_cert:
+      outcome: refused
+      detail: the daemon rejected a TLS client without a certificate with the TLS alert "bad certificate"
+    plain_http:
+      outcome: refused
+      detail: 'plain HTTP without TLS: dockerd answered HTTP 400 Bad Request "Client sent an HTTP request to an HTTPS server." (no API access)'
+msg:
+  description: One sentence on the result; on failure, what is wrong and how to fix it.
+  returned: always
+  type: str
+  sample: "The certificate of tcp://10.0.0.5:2376 is valid for DNS:host1, IP:172.18.0.2, not for '10.0.0.5'; add it to dockerd_tls_extra_sans or dial a listed name."
+"""
+
+import contextlib
+import grp
+import math
+import os
+import pwd
+import shlex
+import shutil
+import stat
+import tempfile
+import time
+import traceback
+import warnings
+from datetime import datetime, timezone
+
+from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+
+from ansible_collections.dockerd.exposure.plugins.module_utils._endpoint import (
+    CONNECTION_ARGUMENT_SPEC,
+    CONNECTION_REQUIRED_TOGETHER,
+    EXPECTATIONS,
+    PROBES,
+    EndpointError,
+    classify_failure,
+    describe_certificate,
+    evaluate_probe,
+    exception_text,
+    expectation_failure,
+    probe_failure_sentence,
+    resolve_settings,
+    root_error,
+    success_sentence,
+    tls_server_name,
+)
+from ansible_collections.dockerd.exposure.plugins.module_utils._tls_probe import (
+    fetch_peer_certificate,
+    run_probe,
+)
+
+DOCKER_IMPORT_ERROR = None
+try:
+    import docker
+    import requests.adapters
+    from docker.constants import MINIMUM_DOCKER_API_VERSION
+    from docker.tls import TLSConfig
+except ImportError:  # pragma: no cover - reported by main()
+    DOCKER_IMPORT_ERROR = traceback.format_exc()
+    requests = None
+
+CRYPTOGRAPHY_IMPORT_ERROR = None
+try:
+    import cryptography  # noqa: F401  pylint: disable=unused-import
+except ImportError:  # pragma: no cover - reported by main()
+    CRYPTOGRAPHY_IMPORT_ERROR = traceback.format_exc()
+
+# Environment variables with which Python requests replaces the CA it was given.
+CA_OVERRIDE_VARIABLES = ('REQUESTS_CA_BUNDLE', 'CURL_CA_BUNDLE')
+EXPIRY_WARNING_DAYS = 30
+
+
+def neutralise_ca_environment(environ=None):
+    """Remove the variables that let requests replace ca_path; return what was removed.
+
+    Only this module's process is affected. The client also gets trust_env=False, so
+    either measure alone keeps the environment from widening the trust.
+    """
+    environ = os.environ if environ is None else environ
+    return dict((name, environ.pop(name)) for name in CA_OVERRIDE_VARIABLES if name in environ)
+
+
+if requests is not None:
+    class ServerNameAdapter(requests.adapters.HTTPAdapter):
+        """HTTPS adapter that verifies the certificate against (and sends SNI for) a fixed
+        name instead of the dialled host: tls_hostname."""
+
+        def __init__(self, server_name, **kwargs):
+            self._server_name = server_name
+            super(ServerNameAdapter, self).__init__(**kwargs)
+
+        def init_poolmanager(self, *args, **kwargs):
+            kwargs['assert_hostname'] = self._server_name
+            kwargs['server_hostname'] = self._server_name
+            return super(ServerNameAdapter, self).init_poolmanager(*args, **kwargs)
+
+
+def build_client(settings):
+    """A Docker SDK APIClient for the settings; trusts only ca_path."""
+    kwargs = dict(base_url=settings.endpoint.url, version=MINIMUM_DOCKER_API_VERSION,
+                  timeout=settings.timeout)
+    if settings.tls:
+        client_cert = (settings.client_cert, settings.client_key) if settings.client_cert else None
+        if settings.validate_certs:
+            kwargs['tls'] = TLSConfig(client_cert=client_cert, ca_cert=settings.ca_path,
+                                      verify=True)
+        else:
+            kwargs['tls'] = TLSConfig(client_cert=client_cert, verify=False)
+    if settings.endpoint.scheme == 'ssh':
+        kwargs['use_ssh_client'] = settings.use_ssh_client
+    client = docker.APIClient(**kwargs)
+    # requests would take REQUESTS_CA_BUNDLE/CURL_CA_BUNDLE over client.verify, and
+    # proxies and .netrc from the environment: a check dials the endpoint itself.
+    client.trust_env = False
+    if settings.tls and settings.validate_certs and settings.tls_hostname:
+        client.mount('https://', ServerNameAdapter(settings.tls_hostname))
+    return client
+
+
+class HTTPAnswerError(Exception):
+    """GET /_ping got an HTTP answer other than 200 OK."""
+
+
+def ping(client):
+    """GET /_ping (unversioned, as the docker CLI does); returns milliseconds."""
+    start = time.monotonic()
+    response = client.get(client.base_url + '/_ping', timeout=client.timeout)
+    elapsed = (time.monotonic() - start) * 1000.0
+    body = response.text.strip()
+    if response.status_code != 200 or body != 'OK':
+        raise HTTPAnswerError('HTTP %d %s: %s' % (response.status_code, response.reason, body))
+    return elapsed
+
+
+@contextlib.contextmanager
+def ssh_client_wrapper(timeout, workdir):
+    """Put an `ssh` in front of the PATH that runs the real one with BatchMode=yes and a
+    ConnectTimeout, and appends its stderr to a file; yields that file's path.
+
+    The Docker SDK runs `ssh ... docker system dial-stdio` from the PATH and lets its error
+    output go to our stderr, where nobody reads it; this keeps it for the message.
+    """
+    real_ssh = shutil.which('ssh')
+    if real_ssh is None:
+        raise EndpointError(
+            'use_ssh_client is true but there is no ssh client on the PATH (%s); install '
+            'openssh-client or set use_ssh_client: false to use paramiko.'
+            % os.environ.get('PATH', ''))
+    stderr_path = os.path.join(workdir, 'ssh.stderr')
+    wrapper = os.path.join(workdir, 'ssh')
+    with open(wrapper, 'w') as handle:
+        handle.write('#!/bin/sh\nexec %s -o BatchMode=yes -o ConnectTimeout=%d "$@" 2>>%s\n'
+                     % (shlex.quote(real_ssh), max(1, int(math.ceil(timeout))),
+                        shlex.quote(stderr_path)))
+    os.chmod(wrapper, stat.S_IRWXU)
+    old_path = os.environ.get('PATH')
+    os.environ['PATH'] = workdir + os.pathsep + (old_path or os.defpath)
+    try:
+        yield stderr_path
+    finally:
+        if old_path is None:
+            os.environ.pop('PATH', None)
+        else:
+            os.environ['PATH'] = old_path
+
+
+def _read_text(path):
+    try:
+        with open(path, 'r', errors='replace') as handle:
+            return handle.read()
+    except (IOError, OSError):
+        return ''
+
+
+def _name_of(lookup, number):
+    try:
+        return lookup(number)[0]
+    except KeyError:
+        return str(number)
+
+
+def unix_socket_facts(path):
+    """Who we are and who owns the socket, for a permission-denied sentence."""
+    gids = set(os.getgroups()) | set([os.getegid()])
+    facts = dict(user=_name_of(pwd.getpwuid, os.geteuid()),
+                 user_groups=sorted(_name_of(grp.getgrgid, gid) for gid in gids))
+    try:
+        info = os.stat(path)
+    except OSError:
+        return facts
+    facts['socket'] = dict(path=path, owner=_name_of(pwd.getpwuid, info.st_uid),
+                           group=_name_of(grp.getgrgid, info.st_gid),
+                           mode='%04o' % stat.S_IMODE(info.st_mode))
+    try:
+        facts['group_members'] = list(grp.getgrgid(info.st_gid).gr_mem)
+    except KeyError:
+        facts['group_members'] = []
+    return facts
+
+
+def read_peer_certificate(settings):
+    """The server certificate summary, or None when no TLS handshake succeeds."""
+    endpoint = settings.endpoint
+    try:
+        der = fetch_peer_certificate(endpoint.host, endpoint.port, settings.timeout,
+                                     server_hostname=tls_server_name(settings),
+                                     client_cert=settings.client_cert,
+                                     client_key=settings.client_key)
+    except Exception:  # the SDK attempt explains connection problems
+        return None
+    if not der:
+        return None
+    return describe_certificate(der, datetime.now(timezone.utc))
+
+
+def attempt(settings, facts, workdir):
+    """Ping and read the version through the SDK.
+
+    Returns (None, info) when reachable, else (Failure, {'error': text}).
+    """
+    stderr_path = None
+    with contextlib.ExitStack() as stack:
+        try:
+            if settings.endpoint.scheme == 'ssh' and settings.use_ssh_client:
+                stderr_path = stack.enter_context(ssh_client_wrapper(settings.timeout, workdir))
+            client = build_client(settings)
+            stack.callback(client.close)
+            latency = ping(client)
+            info = dict(latency_ms=round(latency, 2))
+            try:
+                version = client.version(api_version=False)
+            except Exception as exc:  # the ping counts; report what is missing
+                info['version_error'] = root_error(exc)
+                version = {}
+            info.update(server_version=version.get('Version'),
+                        api_version=version.get('ApiVersion'), os=version.get('Os'))
+            return None, info
+        except EndpointError:
+            raise
+        except Exception as exc:
+            text = exception_text(exc)
+            error = root_error(exc)
+            ssh_stderr = _read_text(stderr_path).strip() if stderr_path else ''
+            if ssh_stderr:
+                text = '%s\n%s' % (text, ssh_stderr)
+                error = '%s; ssh: %s' % (error, ' | '.join(ssh_stderr.splitlines()))
+            failure = classify_failure(settings, text, facts)
+            return failure, dict(error=error)
+
+
+def check_files(params):
+    """Sentence for a missing TLS file, or None."""
+    for name, what in (('ca_path', "the daemon's CA certificate"),
+                       ('client_cert', 'the client certificate'),
+                       ('client_key', "the client certificate's key")):
+        path = params.get(name)
+        if path and not os.path.isfile(path):
+            return ('%s %s does not exist or is not a file; give the path of %s (PEM).'
+                    % (name, path, what))
+        if path and not os.access(path, os.R_OK):
+            return ('%s %s cannot be read by this user; fix its permissions or run the check '
+                    'as its owner.' % (name, path))
+    return None
+
+
+def run(module, settings):
+    """All I/O of a check; returns (result dict, failure sentences)."""
+    endpoint = settings.endpoint
+    neutralise_ca_environment()
+    result = dict(changed=False, endpoint=module.params['docker_host'], reachable=False,
+                  outcome=None, server_version=None, api_version=None, os=None,
+                  latency_ms=None)
+    facts = {}
+    if endpoint.scheme == 'unix':
+        facts.update(unix_socket_facts(endpoint.path))
+    if settings.tls:
+        cert = read_peer_certificate(settings)
+        result['peer_certificate'] = cert
+        if cert:
+            facts.update(sans=cert['sans'], issuer=cert['issuer'], not_after=cert['not_after'])
+            if cert['days_left'] < EXPIRY_WARNING_DAYS:
+                module.warn('The certificate of %s %s on %s; renew it (playbooks/rotate.yml).' % (
+                    endpoint.url, 'expired' if cert['days_left'] < 0 else 'expires',
+                    cert['not_after']))
+        if not settings.validate_certs:
+            module.warn('validate_certs is false: the certificate of %s was not verified, so '
+                        'this check does not prove whom it talked to.' % endpoint.url)
+
+    workdir = tempfile.mkdtemp(prefix='dockerd-endpoint-check-')
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter('ignore')  # InsecureRequestWarning with validate_certs=false
+            failure, info = attempt(settings, facts, workdir)
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+    if failure is None:
+        result.update(reachable=True, outcome='reachable', latency_ms=info['latency_ms'],
+                      server_version=info['server_version'], api_version=info['api_version'],
+                      os=info['os'])
+        if info.get('version_error'):
+            module.warn('GET /version failed after a good ping: %s' % info['version_error'])
+    else:
+        result.update(outcome=failure.outcome, reason=failure.reason, error=info['error'])
+
+    problems = []
+    message = expectation_failure(endpoint, settings.expect, result['outcome'], failure,
+                                  result['server_version'])
+    if message:
+        problems.append(message)
+
+    if settings.probes:
+        result['probes'] = {}
+        for name in settings.probes:
+            observation = run_probe(name, endpoint.host, endpoint.port, settings.timeout,
+                                    server_hostname=tls_server_name(settings))
+            verdict = evaluate_probe(name, observation)
+            result['probes'][name] = verdict
+            if verdict['outcome'] != 'refused':
+                problems.append(probe_failure_sentence(endpoint, name, verdict))
+
+    if problems:
+        result['msg'] = ' '.join(problems)
+    else:
+        result['msg'] = success_sentence(endpoint, result['outcome'], result['server_version'],
+                                         result['api_version'], result['latency_ms'], failure)
+        if settings.probes:
+            result['msg'] += ' Probes refused: %s.' % ', '.join(settings.probes)
+    return result, problems
+
+
+def main():
+    argument_spec = dict(
+        expect=dict(type='str', default='reachable', choices=list(EXPECTATIONS)),
+        probes=dict(type='list', elements='str', default=[], choices=list(PROBES)),
+    )
+    argument_spec.update(CONNECTION_ARGUMENT_SPEC)
+    module = AnsibleModule(
+        argument_spec=argument_spec,
+        required_together=CONNECTION_REQUIRED_TOGETHER,
+        supports_check_mode=True,
+    )
+    if DOCKER_IMPORT_ERROR:
+        module.fail_json(msg=missing_required_lib('docker[ssh] (Docker SDK for Python 7.x)'),
+                         exception=DOCKER_IMPORT_ERROR)
+    if CRYPTOGRAPHY_IMPORT_ERROR:
+        module.fail_json(msg=missing_required_lib('cryptography'),
+                         exception=CRYPTOGRAPHY_IMPORT_ERROR)
+    try:
+        settings = resolve_settings(module.params)
+    except EndpointError as exc:
+        module.fail_json(msg=str(exc), endpoint=module.params['docker_host'])
+    missing = check_files(module.params)
+    if missing:
+        module.fail_json(msg=missing, endpoint=module.params['docker_host'])
+    try:
+        result, problems = run(module, settings)
+    except EndpointError as exc:
+        module.fail_json(msg=str(exc), endpoint=module.params['docker_host'])
+    if problems:
+        module.fail_json(**result)
+    module.exit_json(**result)
+
+
+if __name__ == '__main__':
+    main()
