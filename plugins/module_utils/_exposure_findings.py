@@ -276,6 +276,18 @@ def classify(facts, context=None):
                     "Renew the server certificate before then (playbooks/rotate.yml) and restart "
                     "dockerd."))
 
+    pending = facts.get("pending") or {}
+    if pending.get("service") or pending.get("socket"):
+        changed = pending.get("newer_files") or []
+        findings.append(_finding(
+            "config_pending", "medium",
+            "dockerd runs with an older configuration than the one on disk (%s); the change "
+            "takes effect only at the next restart." % (
+                ("changed since it started: " + _join(changed)) if changed
+                else "systemd has not reloaded the changed unit files"),
+            "Rerun the playbook (it restarts dockerd once and checks it), or by hand: "
+            "systemctl daemon-reload, then restart docker.socket and docker.service."))
+
     findings.sort(key=lambda f: (-_RANK[f["severity"]], f["id"]))
     return findings
 

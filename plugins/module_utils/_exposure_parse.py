@@ -24,11 +24,12 @@ import shlex
 SERVICE_PROPERTIES = (
     "LoadState", "ActiveState", "SubState", "Result", "MainPID", "FragmentPath",
     "DropInPaths", "ExecStart", "NRestarts", "InvocationID", "ExecMainStartTimestamp",
-    "Environment", "EnvironmentFiles",
+    "Environment", "EnvironmentFiles", "ActiveEnterTimestampMonotonic", "NeedDaemonReload",
 )
 SOCKET_PROPERTIES = (
     "LoadState", "ActiveState", "SubState", "Result", "FragmentPath", "DropInPaths",
-    "Listen", "SocketMode", "SocketUser", "SocketGroup",
+    "Listen", "SocketMode", "SocketUser", "SocketGroup", "ActiveEnterTimestampMonotonic",
+    "NeedDaemonReload",
 )
 
 DEFAULT_DAEMON_JSON = "/etc/docker/daemon.json"
@@ -704,3 +705,22 @@ def parse_openssl_enddate(text):
         int(match.group("year")), _MONTHS[match.group("mon")], int(match.group("day")),
         int(match.group("h")), int(match.group("m")), int(match.group("s")),
         tzinfo=datetime.timezone.utc)
+
+
+def files_newer_than(mtimes, started_at):
+    """Paths whose modification time (epoch seconds) is later than ``started_at``.
+
+    ``mtimes`` maps path -> mtime (None for a missing file, which is skipped). Used to tell
+    that a unit runs with an older configuration than the files on disk, e.g. after a run
+    that wrote them was stopped before its restart.
+    """
+    if started_at is None:
+        return []
+    return sorted(path for path, mtime in mtimes.items() if mtime is not None and mtime > started_at)
+
+
+def monotonic_to_epoch(monotonic_usec, now_epoch, now_monotonic):
+    """Turn systemd's *TimestampMonotonic (µs since boot) into epoch seconds; None for 0/None."""
+    if not monotonic_usec:
+        return None
+    return now_epoch - (now_monotonic - monotonic_usec / 1e6)

@@ -289,6 +289,36 @@ tls:
       type: int
       returned: always
       sample: 10
+pending:
+  description:
+    - Whether docker.service or docker.socket runs with an older configuration than the files
+      on disk (unit file, drop-ins, daemon.json, TLS files), for example after a run that wrote
+      them was stopped before its restart.
+  returned: always
+  type: dict
+  sample: {"service": true, "socket": false, "daemon_reload": false, "newer_files": ["/etc/docker/daemon.json"]}
+  contains:
+    service:
+      description: docker.service must restart to use the files on disk.
+      type: bool
+      returned: always
+      sample: false
+    socket:
+      description: docker.socket must be recreated to use its files on disk.
+      type: bool
+      returned: always
+      sample: false
+    daemon_reload:
+      description: systemd has not reloaded a changed unit file yet (NeedDaemonReload).
+      type: bool
+      returned: always
+      sample: false
+    newer_files:
+      description: Files modified after the unit last started.
+      type: list
+      elements: str
+      returned: always
+      sample: []
 modes:
   description: Sorted subset of C(tcp), C(tls), C(unix) the host serves now.
   returned: always
@@ -300,7 +330,7 @@ findings:
     - What is wrong or risky, sorted critical first. IDs are hosts_clash, flag_clash,
       daemon_json_invalid, unit_bad_setting, service_inactive, socket_inactive,
       socket_world_accessible, plain_tcp_public, plain_tcp_loopback, tls_without_verify,
-      tls_file_missing, cert_expiring, cert_expired.
+      tls_file_missing, cert_expiring, cert_expired, config_pending.
     - A stock host (unix socket only, 0660 root:docker) has none.
   returned: always
   type: list
@@ -317,6 +347,7 @@ import grp
 import os
 import pwd
 import stat
+import time
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.text.converters import to_native
@@ -590,6 +621,38 @@ def _running_dockerd_argv():
     return None
 
 
+def _mtime(path):
+    if not path:
+        return None
+    try:
+        return os.stat(path).st_mtime
+    except OSError:
+        return None
+
+
+def _pending(service_props, socket_props, service, socket, daemon_json, tls):
+    """Which units run with an older configuration than the files on disk."""
+    now_epoch, now_mono = time.time(), time.monotonic()
+    service_started = parse.monotonic_to_epoch(
+        parse.show_int(service_props, "ActiveEnterTimestampMonotonic"), now_epoch, now_mono)
+    socket_started = parse.monotonic_to_epoch(
+        parse.show_int(socket_props, "ActiveEnterTimestampMonotonic"), now_epoch, now_mono)
+    service_files = [service["fragment_path"]] + list(service["drop_in_paths"]) + [daemon_json["path"]]
+    if tls.get("enabled"):
+        service_files += [tls.get("cacert"), tls.get("cert"), tls.get("key")]
+    socket_files = [socket["fragment_path"]] + list(socket["drop_in_paths"])
+    newer_service = parse.files_newer_than({p: _mtime(p) for p in service_files if p}, service_started)
+    newer_socket = parse.files_newer_than({p: _mtime(p) for p in socket_files if p}, socket_started)
+    reload_needed = "yes" in (parse.show_str(service_props, "NeedDaemonReload"),
+                              parse.show_str(socket_props, "NeedDaemonReload"))
+    return {
+        "service": bool(newer_service) or reload_needed,
+        "socket": bool(newer_socket),
+        "daemon_reload": reload_needed,
+        "newer_files": sorted(set(newer_service) | set(newer_socket)),
+    }
+
+
 def gather(module):
     warn_days = module.params["cert_warning_days"]
     systemctl = module.get_bin_path("systemctl")
@@ -681,6 +744,7 @@ def gather(module):
         "hosts": hosts,
         "tls": tls,
     }
+    facts["pending"] = _pending(service_props, socket_props, service, socket, daemon_json, tls)
     facts["modes"] = findings.compute_modes(unix_sockets, tcp_listeners, tls, api_ports)
     facts["findings"] = findings.classify(facts, {
         "systemd": use_systemd,

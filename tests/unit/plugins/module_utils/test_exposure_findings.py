@@ -325,3 +325,16 @@ def test_findings_shape_and_order():
         assert set(item) == {"id", "severity", "message", "fix"}
         assert item["severity"] in f.SEVERITIES
         assert item["message"].endswith(".") and item["fix"].endswith(".")
+
+
+def test_config_pending_is_a_medium_finding_naming_the_files():
+    from ansible_collections.dockerd.exposure.plugins.module_utils._exposure_findings import classify
+
+    facts = {"pending": {"service": True, "socket": False, "daemon_reload": False,
+                         "newer_files": ["/etc/docker/daemon.json"]}}
+    found = [f for f in classify(facts, {"systemd": False}) if f["id"] == "config_pending"]
+    assert len(found) == 1
+    assert found[0]["severity"] == "medium"
+    assert "/etc/docker/daemon.json" in found[0]["message"]
+    assert not [f for f in classify({"pending": {"service": False, "socket": False}}, {"systemd": False})
+                if f["id"] == "config_pending"]

@@ -481,3 +481,21 @@ def test_parse_openssl_enddate():
     assert p.parse_openssl_enddate("notAfter=Jan 31 23:59:59.5 2030 GMT").month == 1
     assert p.parse_openssl_enddate("notAfter=Foo  8 08:42:05 2026 GMT") is None
     assert p.parse_openssl_enddate("unable to load certificate") is None
+
+
+def test_files_newer_than_started_unit():
+    from ansible_collections.dockerd.exposure.plugins.module_utils._exposure_parse import files_newer_than
+
+    mtimes = {"/etc/docker/daemon.json": 200.0, "/lib/systemd/system/docker.service": 50.0, "/gone": None}
+    assert files_newer_than(mtimes, 100.0) == ["/etc/docker/daemon.json"]
+    assert files_newer_than(mtimes, 300.0) == []
+    assert files_newer_than(mtimes, None) == []
+
+
+def test_monotonic_to_epoch():
+    from ansible_collections.dockerd.exposure.plugins.module_utils._exposure_parse import monotonic_to_epoch
+
+    # Started 10 s after boot; now is 110 s after boot at epoch 1000 -> started at epoch 900.
+    assert monotonic_to_epoch(10_000_000, 1000.0, 110.0) == 900.0
+    assert monotonic_to_epoch(0, 1000.0, 110.0) is None
+    assert monotonic_to_epoch(None, 1000.0, 110.0) is None
