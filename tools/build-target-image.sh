@@ -20,11 +20,14 @@ case "$suite" in
   *) echo "Unknown suite '$suite'; use bookworm or trixie." >&2; exit 2 ;;
 esac
 
-packages="systemd,systemd-sysv,dbus,python3,python3-docker,openssh-server,openssh-client,docker.io,${cli_pkg:+$cli_pkg,}iproute2,procps,curl,openssl,ca-certificates,sudo,netcat-openbsd,nftables,passwd,adduser"
+# debootstrap resolves --include shallowly (python3-cryptography fails to configure that
+# way), so it lays only the base and apt installs the rest inside the new root.
+base_packages="systemd,systemd-sysv,dbus,python3,ca-certificates,passwd,adduser"
+packages="python3-docker python3-cryptography openssh-server openssh-client docker.io ${cli_pkg} iproute2 procps curl openssl sudo netcat-openbsd nftables"
 
 log() { printf '[image] %s\n' "$*" >&2; }
 
-input_hash="$( { cat "$0" "$here/target-image-setup.sh"; echo "$suite $packages"; } | sha256sum | cut -c1-12)"
+input_hash="$( { cat "$0" "$here/target-image-setup.sh"; echo "$suite $base_packages $packages"; } | sha256sum | cut -c1-12)"
 ref="$repo:$suite-$input_hash"
 
 if docker image inspect "$ref" >/dev/null 2>&1; then
@@ -44,7 +47,7 @@ if timeout 60 docker pull -q "debian:$suite" >/dev/null 2>&1; then
   cat >"$work/Dockerfile" <<DOCKERFILE
 FROM debian:$suite
 COPY target-image-setup.sh /tmp/
-RUN apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $(echo "$packages" | tr ',' ' ') \
+RUN apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $(echo "$base_packages" | tr ',' ' ') $packages \
  && sh /tmp/target-image-setup.sh && rm -rf /var/lib/apt/lists/* /tmp/target-image-setup.sh
 STOPSIGNAL SIGRTMIN+3
 CMD ["/lib/systemd/systemd"]
@@ -62,8 +65,17 @@ else
     fi
   fi
   rootfs="$work/rootfs"
-  debootstrap --variant=minbase --include="$packages" "$suite" "$rootfs" "$mirror" >"$work/debootstrap.log" 2>&1 \
+  debootstrap --variant=minbase --include="$base_packages" "$suite" "$rootfs" "$mirror" >"$work/debootstrap.log" 2>&1 \
     || { tail -20 "$work/debootstrap.log" >&2; exit 1; }
+  # No service may start inside the chroot while packages install.
+  printf '#!/bin/sh\nexit 101\n' >"$rootfs/usr/sbin/policy-rc.d" && chmod +x "$rootfs/usr/sbin/policy-rc.d"
+  mount -t proc proc "$rootfs/proc"
+  trap 'umount "$rootfs/proc" 2>/dev/null; rm -rf "$work"' EXIT
+  # shellcheck disable=SC2086  # $packages is a word list on purpose
+  chroot "$rootfs" sh -c "apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $packages" \
+    >"$work/apt.log" 2>&1 || { tail -20 "$work/apt.log" >&2; exit 1; }
+  umount "$rootfs/proc"
+  rm -f "$rootfs/usr/sbin/policy-rc.d"
   cp "$here/target-image-setup.sh" "$rootfs/tmp/"
   chroot "$rootfs" sh /tmp/target-image-setup.sh
   rm -f "$rootfs/tmp/target-image-setup.sh"

@@ -40,9 +40,16 @@ def is_api_listener(listener, api_ports):
     api_ports None means the configured API ports are unknown: then every listener but
     the swarm ports counts, so that an unknown listener is reported rather than hidden.
     """
+    if listener.get("plain_proxy"):
+        return False
     if api_ports is None:
         return listener.get("port") not in SWARM_PORTS
     return listener.get("port") in api_ports
+
+
+def proxy_listeners(tcp_listeners):
+    """Plain TCP endpoints served by a proxy in front of the unix socket (never TLS)."""
+    return [item for item in tcp_listeners or [] if item.get("plain_proxy")]
 
 
 def api_listeners(tcp_listeners, api_ports):
@@ -68,6 +75,8 @@ def compute_modes(unix_sockets, tcp_listeners, tls, api_ports=None):
         modes.add("unix")
     if api_listeners(tcp_listeners, api_ports):
         modes.add("tls" if (tls or {}).get("enabled") else "tcp")
+    if proxy_listeners(tcp_listeners):
+        modes.add("tcp")
     return sorted(modes)
 
 
@@ -217,9 +226,10 @@ def classify(facts, context=None):
 
     # -- TCP
     listeners = api_listeners(facts.get("tcp_listeners"), context.get("api_ports"))
-    if listeners and not tls.get("enabled"):
-        public = [item for item in listeners if not is_loopback(item.get("address"))]
-        local = [item for item in listeners if is_loopback(item.get("address"))]
+    plain = proxy_listeners(facts.get("tcp_listeners")) + ([] if tls.get("enabled") else listeners)
+    if plain:
+        public = [item for item in plain if not is_loopback(item.get("address"))]
+        local = [item for item in plain if is_loopback(item.get("address"))]
         if public:
             findings.append(_finding(
                 "plain_tcp_public", "critical",

@@ -357,6 +357,10 @@ from ansible_collections.dockerd.exposure.plugins.module_utils import _exposure_
 
 SERVICE_UNIT = "docker.service"
 SOCKET_UNIT = "docker.socket"
+# The daemon role serves plain TCP through this socket unit (systemd-socket-proxyd in front
+# of the unix socket), since dockerd wraps every TCP listener it serves in TLS once TLS is on.
+PROXY_SOCKET_UNIT = "dockerd-exposure-tcp.socket"
+PROXY_PROPERTIES = ("LoadState", "ActiveState", "Listen")
 DOCKERD_DIRS = ["/usr/sbin", "/usr/bin", "/usr/local/bin", "/usr/local/sbin"]
 
 
@@ -585,7 +589,7 @@ def _unix_sockets(socket_facts, hosts, argv_known, tls_enabled, listening_paths)
     return result
 
 
-def _tcp_listeners(socket_ports, main_pid):
+def _tcp_listeners(socket_ports, main_pid, proxy_ports=()):
     sockets = parse.parse_proc_net_tcp(read_text("/proc/net/tcp") or "", "ipv4")
     sockets += parse.parse_proc_net_tcp(read_text("/proc/net/tcp6") or "", "ipv6")
     if not sockets:
@@ -598,16 +602,21 @@ def _tcp_listeners(socket_ports, main_pid):
     for pid in sorted(pids):
         for inode in socket_inodes(pid):
             owners.setdefault(inode, (pid, names.get(pid, "dockerd")))
-    systemd_inodes = socket_inodes(1) if socket_ports else set()
+    systemd_inodes = socket_inodes(1) if (socket_ports or proxy_ports) else set()
     result = []
     for sock in sockets:
         owner = owners.get(sock["inode"])
-        if owner is None and sock["inode"] in systemd_inodes and sock["port"] in socket_ports:
-            owner = (1, names.get(1, "systemd"))
+        proxied = False
+        if owner is None and sock["inode"] in systemd_inodes:
+            if sock["port"] in socket_ports:
+                owner = (1, names.get(1, "systemd"))
+            elif sock["port"] in proxy_ports:
+                owner, proxied = (1, names.get(1, "systemd")), True
         if owner is None:
             continue
         result.append({"address": sock["address"], "port": sock["port"],
-                       "family": sock["family"], "pid": owner[0], "process": owner[1]})
+                       "family": sock["family"], "pid": owner[0], "process": owner[1],
+                       "plain_proxy": proxied})
     return result
 
 
@@ -658,10 +667,14 @@ def gather(module):
     systemctl = module.get_bin_path("systemctl")
     use_systemd = bool(systemctl) and systemd_booted()
 
-    service_props, socket_props = {}, {}
+    service_props, socket_props, proxy_props = {}, {}, {}
     if use_systemd:
         service_props = _systemctl_show(module, systemctl, SERVICE_UNIT, parse.SERVICE_PROPERTIES)
         socket_props = _systemctl_show(module, systemctl, SOCKET_UNIT, parse.SOCKET_PROPERTIES)
+        proxy_props = _systemctl_show(module, systemctl, PROXY_SOCKET_UNIT, PROXY_PROPERTIES)
+    proxy_ports = []
+    if parse.show_str(proxy_props, "LoadState") not in (None, "not-found"):
+        proxy_ports = parse.socket_tcp_ports(parse.parse_listen(proxy_props.get("Listen")))
     service = _service_facts(service_props)
     socket = _socket_facts(socket_props)
 
@@ -729,7 +742,7 @@ def gather(module):
     unix_sockets = _unix_sockets(socket, hosts, argv is not None, tls["enabled"], listening_paths)
 
     socket_ports = parse.socket_tcp_ports(socket["listen"])
-    tcp_listeners = _tcp_listeners(socket_ports, service["main_pid"])
+    tcp_listeners = _tcp_listeners(socket_ports, service["main_pid"], proxy_ports)
     api_ports = parse.api_tcp_ports(hosts, socket_ports, tls["enabled"]) \
         if (argv is not None or socket_ports) else None
 

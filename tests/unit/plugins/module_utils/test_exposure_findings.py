@@ -338,3 +338,20 @@ def test_config_pending_is_a_medium_finding_naming_the_files():
     assert "/etc/docker/daemon.json" in found[0]["message"]
     assert not [f for f in classify({"pending": {"service": False, "socket": False}}, {"systemd": False})
                 if f["id"] == "config_pending"]
+
+
+def test_plain_tcp_proxy_counts_as_tcp_even_next_to_tls():
+    from ansible_collections.dockerd.exposure.plugins.module_utils._exposure_findings import classify, compute_modes
+
+    proxy = {"address": "127.0.0.1", "port": 2375, "family": "ipv4", "pid": 1, "process": "systemd",
+             "plain_proxy": True}
+    tls_listener = {"address": "0.0.0.0", "port": 2376, "family": "ipv4", "pid": 1, "process": "systemd",
+                    "plain_proxy": False}
+    tls = {"enabled": True, "verify": True}
+    assert compute_modes([], [proxy, tls_listener], tls, api_ports=[2376]) == ["tcp", "tls"]
+    ids = [f["id"] for f in classify({"tcp_listeners": [proxy, tls_listener], "tls": tls},
+                                     {"systemd": False, "api_ports": [2376]})]
+    assert ids == ["plain_tcp_loopback"]
+    public = dict(proxy, address="0.0.0.0")
+    ids = [f["id"] for f in classify({"tcp_listeners": [public], "tls": {}}, {"systemd": False, "api_ports": []})]
+    assert ids == ["plain_tcp_public"]

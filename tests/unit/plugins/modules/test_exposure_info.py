@@ -59,8 +59,10 @@ class FakeHost:
     """A host as captured in one samples directory."""
 
     def __init__(self, directory, booted=True, bins=("systemctl",), cmdlines=None,
-                 extra_files=None, unreadable=(), rc_systemctl=0):
+                 extra_files=None, unreadable=(), rc_systemctl=0,
+                 proxy_show="LoadState=not-found\n"):
         self.directory = directory
+        self.proxy_show = proxy_show
         self.booted = booted
         self.bins = set(bins)
         self.commands = []
@@ -137,6 +139,8 @@ class FakeHost:
         if args[0].endswith("systemctl") and args[1] == "show":
             if self.rc_systemctl:
                 return self.rc_systemctl, "", "Failed to connect to bus: No such file or directory\n"
+            if args[2] == module.PROXY_SOCKET_UNIT:
+                return 0, self.proxy_show, ""
             return 0, self.show(args[2].split(".")[1]), ""
         if args[1:] == ["--version"]:
             return 0, _read(_sample_path(self.directory, "dockerd_version.txt")), ""
@@ -228,7 +232,8 @@ def test_stock_debian12(monkeypatch):
     assert ["/usr/bin/systemctl", "show", "docker.service", "--no-pager"] == host.commands[0][:4]
     assert "--property=ExecStart" in host.commands[0]
     assert "--property=Listen" in host.commands[1]
-    assert host.commands[2] == ["/usr/sbin/dockerd", "--version"]
+    assert host.commands[2][:3] == ["/usr/bin/systemctl", "show", "dockerd-exposure-tcp.socket"]
+    assert host.commands[3] == ["/usr/sbin/dockerd", "--version"]
 
 
 def test_check_mode_gives_the_same_facts(monkeypatch):
@@ -268,7 +273,7 @@ def test_samples(monkeypatch, directory, modes, finding_ids):
 def test_tcp_public_socket_details(monkeypatch):
     result = run_ok(monkeypatch, FakeHost("tcp_public_socket"))
     assert result["tcp_listeners"] == [{"address": "0.0.0.0", "port": 2375, "family": "ipv4",
-                                        "pid": 783, "process": "dockerd"}]
+                                        "pid": 783, "process": "dockerd", "plain_proxy": False}]
     assert result["socket"]["listen"][1] == {"type": "Stream", "address": "0.0.0.0:2375"}
     assert result["socket"]["drop_in_paths"] == ["/etc/systemd/system/docker.socket.d/tcp.conf"]
     assert "0.0.0.0:2375" in result["findings"][0]["message"]
@@ -295,7 +300,7 @@ def test_listener_held_by_systemd_while_dockerd_is_down(monkeypatch):
     host.state["procs"] = {"1": host.state["procs"]["1"]}
     result = run_ok(monkeypatch, host)
     assert result["tcp_listeners"] == [{"address": "0.0.0.0", "port": 2375, "family": "ipv4",
-                                        "pid": 1, "process": "systemd"}]
+                                        "pid": 1, "process": "systemd", "plain_proxy": False}]
     assert "plain_tcp_public" in ids(result)
 
 
@@ -342,7 +347,7 @@ def test_dropin_without_reset_details(monkeypatch):
     assert result["service"]["packaged_exec_start"][0] == "/usr/sbin/dockerd"
     assert result["hosts"] == ["fd://", "tcp://127.0.0.1:2375"]
     assert result["tcp_listeners"] == [{"address": "127.0.0.1", "port": 2375, "family": "ipv4",
-                                        "pid": 1208, "process": "dockerd"}]
+                                        "pid": 1208, "process": "dockerd", "plain_proxy": False}]
 
 
 def test_tls_expiring_details(monkeypatch):
