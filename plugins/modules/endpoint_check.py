@@ -131,6 +131,14 @@ endpoint:
   returned: always
   type: str
   sample: tcp://10.0.0.5:2376
+passed:
+  description:
+    - Whether the endpoint behaved as O(expect) says and every probe was refused; the task
+      fails when this is false. Lets a playbook that collects results with
+      C(failed_when=false) still tell good from bad.
+  returned: always
+  type: bool
+  sample: true
 reachable:
   description: Whether C(GET /_ping) answered C(OK).
   returned: always
@@ -561,20 +569,23 @@ def main():
     if DOCKER_IMPORT_ERROR:
         module.fail_json(msg=missing_required_lib('docker[ssh] (Docker SDK for Python 7.x)'),
                          exception=DOCKER_IMPORT_ERROR)
-    if CRYPTOGRAPHY_IMPORT_ERROR:
-        module.fail_json(msg=missing_required_lib('cryptography'),
-                         exception=CRYPTOGRAPHY_IMPORT_ERROR)
     try:
         settings = resolve_settings(module.params)
     except EndpointError as exc:
-        module.fail_json(msg=str(exc), endpoint=module.params['docker_host'])
+        module.fail_json(msg=str(exc), endpoint=module.params['docker_host'], passed=False)
+    # Only TLS needs cryptography (peer certificate details, the foreign_ca probe): a unix
+    # or plain TCP check runs on hosts that do not have it.
+    if CRYPTOGRAPHY_IMPORT_ERROR and settings.tls:
+        module.fail_json(msg=missing_required_lib('cryptography'),
+                         exception=CRYPTOGRAPHY_IMPORT_ERROR, passed=False)
     missing = check_files(module.params)
     if missing:
-        module.fail_json(msg=missing, endpoint=module.params['docker_host'])
+        module.fail_json(msg=missing, endpoint=module.params['docker_host'], passed=False)
     try:
         result, problems = run(module, settings)
     except EndpointError as exc:
-        module.fail_json(msg=str(exc), endpoint=module.params['docker_host'])
+        module.fail_json(msg=str(exc), endpoint=module.params['docker_host'], passed=False)
+    result['passed'] = not problems
     if problems:
         module.fail_json(**result)
     module.exit_json(**result)
