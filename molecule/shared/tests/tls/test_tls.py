@@ -1,0 +1,208 @@
+"""tls mode: mutual TLS on 2376, checked with real clients from a second container and
+from the controller; every positive check has its negative twin."""
+
+import os
+import shlex
+import ssl
+import subprocess
+import sys
+
+import docker
+import pytest
+import testinfra
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(__file__)))
+from conftest import container_ip  # noqa: E402
+
+testinfra_hosts = ["dx-tls-daemon"]
+DAEMON = "dx-tls-daemon"
+BUNDLE_ON_CLIENT = "/root/tls-bundle"
+
+
+def _pki():
+    return os.path.join(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"], "pki")
+
+
+def _bundle(name="admin"):
+    return os.path.join(_pki(), "clients", name)
+
+
+@pytest.fixture(scope="module")
+def client(request):
+    """The client container, holding a copy of the controller's admin bundle."""
+    host = testinfra.get_host("ansible://dx-tls-client", ansible_inventory=request.config.getoption("ansible_inventory"))
+    host.run("rm -rf %s && mkdir -p -m 0700 %s" % (BUNDLE_ON_CLIENT, BUNDLE_ON_CLIENT))
+    for name in ("ca.pem", "cert.pem", "key.pem"):
+        subprocess.run(["docker", "cp", os.path.join(_bundle(), name), "dx-tls-client:%s/%s" % (BUNDLE_ON_CLIENT, name)],
+                       check=True)
+    return host
+
+
+def _cli(client, args, cert_path=BUNDLE_ON_CLIENT):
+    return client.run("DOCKER_CERT_PATH=%s docker %s" % (cert_path, args))
+
+
+# -- positive: the Docker docs' own commands, from the client container
+
+def test_cli_with_client_cert_over_hostname(client):
+    result = _cli(client, "--tlsverify -H %s:2376 info --format '{{.ServerVersion}}'" % DAEMON)
+    assert result.rc == 0, result.stderr
+    assert result.stdout.strip()
+
+
+def test_cli_with_client_cert_over_ip(client):
+    result = _cli(client, "--tlsverify -H %s:2376 version --format '{{.Server.Version}}'" % container_ip(DAEMON))
+    assert result.rc == 0, result.stderr
+
+
+def test_env_file_from_the_tls_role_works_verbatim(client):
+    env = open(os.path.join(_bundle(), "%s.env" % DAEMON)).read()
+    assert "DOCKER_TLS_VERIFY=1" in env
+    host_line = [line for line in env.splitlines() if line.startswith("DOCKER_HOST=")][0]
+    result = client.run("DOCKER_TLS_VERIFY=1 DOCKER_CERT_PATH=%s %s docker ps" % (BUNDLE_ON_CLIENT, host_line))
+    assert result.rc == 0, result.stderr
+
+
+def test_python_sdk_on_the_client(client):
+    code = (
+        "import docker; tls = docker.tls.TLSConfig(client_cert=('{b}/cert.pem', '{b}/key.pem'), "
+        "ca_cert='{b}/ca.pem', verify=True); "
+        "print(docker.DockerClient(base_url='tcp://{d}:2376', tls=tls).ping())"
+    ).format(b=BUNDLE_ON_CLIENT, d=DAEMON)
+    result = client.run("python3 -c %s" % shlex.quote(code))
+    assert result.rc == 0, result.stderr
+    assert result.stdout.strip() == "True"
+
+
+def _sdk_client(bundle):
+    """A Docker SDK client that trusts only the daemon's CA.
+
+    requests lets REQUESTS_CA_BUNDLE / CURL_CA_BUNDLE (set on this machine) replace the CA
+    it was given, so they are kept out of the way while the client talks.
+    """
+    tls = docker.tls.TLSConfig(client_cert=(bundle + "/cert.pem", bundle + "/key.pem"),
+                               ca_cert=bundle + "/ca.pem", verify=True)
+    saved = {k: os.environ.pop(k) for k in ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE") if k in os.environ}
+    try:
+        client = docker.DockerClient(base_url="tcp://%s:2376" % container_ip(DAEMON), tls=tls, timeout=10)
+        return client.ping(), client.version()["Version"]
+    finally:
+        os.environ.update(saved)
+
+
+def test_controller_sdk_with_the_admin_bundle():
+    pong, version = _sdk_client(_bundle())
+    assert pong is True and version
+
+
+def test_second_client_identity_works_too():
+    pong, _ = _sdk_client(_bundle("ci"))
+    assert pong is True
+
+
+# -- negative twins
+
+def test_no_client_cert_is_refused(client):
+    result = client.run("curl -sS -m 5 --cacert %s/ca.pem https://%s:2376/_ping" % (BUNDLE_ON_CLIENT, DAEMON))
+    assert result.rc != 0
+    assert "alert" in result.stderr.lower() or "certificate" in result.stderr.lower(), result.stderr
+
+
+def test_cli_without_client_cert_is_refused(client):
+    client.run("mkdir -p /root/ca-only && cp %s/ca.pem /root/ca-only/" % BUNDLE_ON_CLIENT)
+    result = _cli(client, "--tlsverify -H %s:2376 info" % DAEMON, cert_path="/root/ca-only")
+    assert result.rc != 0
+
+
+def test_cert_from_another_ca_is_refused(client):
+    make = (
+        "cd /root && rm -rf foreign && mkdir foreign && cd foreign && "
+        "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 -subj /CN=foreign-ca "
+        "-keyout ca-key.pem -out ca.pem 2>/dev/null && "
+        "openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj /CN=mallory -keyout key.pem -out req.pem 2>/dev/null && "
+        "printf 'extendedKeyUsage=clientAuth\\n' > ext && "
+        "openssl x509 -req -in req.pem -CA ca.pem -CAkey ca-key.pem -CAcreateserial -days 1 -extfile ext -out cert.pem 2>/dev/null"
+    )
+    assert client.run(make).rc == 0
+    result = client.run("curl -sS -m 5 --cacert %s/ca.pem --cert /root/foreign/cert.pem --key /root/foreign/key.pem "
+                        "https://%s:2376/_ping" % (BUNDLE_ON_CLIENT, DAEMON))
+    assert result.rc != 0
+    assert "OK" != result.stdout
+
+
+def test_plain_http_to_the_tls_port_gets_no_api(client):
+    result = client.run("curl -sS -m 5 http://%s:2376/_ping" % DAEMON)
+    assert result.stdout != "OK"
+    assert "Client sent an HTTP request to an HTTPS server" in result.stdout
+
+
+def test_controller_tls_without_client_cert_is_refused():
+    context = ssl.create_default_context(cafile=_bundle() + "/ca.pem")
+    context.check_hostname = False
+    import socket
+
+    with socket.create_connection((container_ip(DAEMON), 2376), timeout=5) as raw:
+        with context.wrap_socket(raw, server_hostname=DAEMON) as tls:
+            tls.sendall(b"GET /_ping HTTP/1.1\r\nHost: x\r\n\r\n")
+            with pytest.raises((ssl.SSLError, ConnectionResetError)):
+                data = tls.recv(100)
+                if not data:
+                    raise ConnectionResetError("closed without an answer")
+
+
+def test_plain_tcp_port_is_closed(client):
+    result = client.run("curl -sS -m 5 http://%s:2375/_ping" % DAEMON)
+    assert result.rc == 7, result.stderr
+
+
+# -- the daemon host
+
+def test_unix_socket_still_serves_plain_http_locally(host):
+    assert host.run("curl -sS --unix-socket /run/docker.sock http://localhost/_ping").stdout == "OK"
+
+
+def test_key_files_owner_and_mode(host):
+    key = host.file("/etc/docker/tls/server-key.pem")
+    assert key.user == "root" and key.mode == 0o400
+    for name in ("ca.pem", "server-cert.pem"):
+        f = host.file("/etc/docker/tls/" + name)
+        assert f.user == "root" and f.mode == 0o444
+
+
+def test_ca_private_key_is_not_on_the_daemon_host(host):
+    found = host.run("grep -rlE 'BEGIN (EC |RSA |ENCRYPTED )?PRIVATE KEY' /etc /root /var/lib 2>/dev/null "
+                     "| grep -v '^/etc/ssh/' | grep -v '/etc/docker/tls/server-key.pem' || true")
+    assert found.stdout.strip() == ""
+    assert host.run("find / -xdev -name 'ca-key.pem' 2>/dev/null").stdout.strip() == ""
+
+
+def test_ca_key_on_the_controller_is_0600():
+    mode = os.stat(os.path.join(_pki(), "ca", "ca-key.pem")).st_mode & 0o777
+    assert mode == 0o600
+
+
+def test_server_certificate_names_every_way_to_dial_it(host):
+    text = host.run("openssl x509 -in /etc/docker/tls/server-cert.pem -noout -ext subjectAltName,extendedKeyUsage").stdout
+    assert "DNS:%s" % DAEMON in text
+    assert "IP Address:%s" % container_ip(DAEMON) in text
+    assert "DNS:localhost" in text and "IP Address:127.0.0.1" in text
+    assert "TLS Web Server Authentication" in text
+
+
+def test_endpoint_check_passes_with_its_probes(host):
+    import json
+
+    result = subprocess.run(
+        ["ansible", "localhost", "-m", "dockerd.exposure.endpoint_check", "-o", "-a", json.dumps({
+            "docker_host": "tcp://%s:2376" % container_ip(DAEMON),
+            "ca_path": _bundle() + "/ca.pem", "client_cert": _bundle() + "/cert.pem",
+            "client_key": _bundle() + "/key.pem", "probes": ["no_client_cert", "foreign_ca", "plain_http"]})],
+        capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert '"passed": true' in result.stdout
+
+
+def test_exposure_info_reports_tls_and_unix(exposure):
+    assert exposure["modes"] == ["tls", "unix"]
+    assert exposure["findings"] == []
+    assert exposure["tls"]["verify"] is True
