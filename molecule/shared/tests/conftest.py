@@ -62,4 +62,6 @@ def run_expose(limit, extra_vars, *args):
         os.path.join(REPO, "playbooks", "expose.yml"), "-l", limit,
         "-e", json.dumps(extra_vars),
     ] + list(args)
-    return subprocess.run(cmd, capture_output=True, text=True, env=dict(os.environ, ANSIBLE_FORCE_COLOR="0"))
+    # ansible-core prints the [ERROR] sentence on stderr: keep both streams in stdout.
+    return subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                          env=dict(os.environ, ANSIBLE_FORCE_COLOR="0"))

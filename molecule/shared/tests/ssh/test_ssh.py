@@ -1,0 +1,101 @@
+"""ssh mode: docker over ssh with real clients from a second container; strict host key
+checking stays on, and every way in that is not a listed key is refused."""
+
+import os
+import sys
+
+import pytest
+import testinfra
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(__file__)))
+from conftest import run_expose  # noqa: E402
+
+testinfra_hosts = ["dx-ssh-daemon"]
+DAEMON = "dx-ssh-daemon"
+SSH_CONFIG = """Host {daemon}
+  User alice
+  IdentityFile /root/.ssh/alice
+  IdentitiesOnly yes
+  StrictHostKeyChecking yes
+  UserKnownHostsFile /root/.ssh/known_hosts
+  BatchMode yes
+""".format(daemon=DAEMON)
+
+
+@pytest.fixture(scope="module")
+def client(request):
+    """The client container, knowing the daemon's real host key (no accept-new)."""
+    inventory = request.config.getoption("ansible_inventory")
+    daemon = testinfra.get_host("ansible://" + DAEMON, ansible_inventory=inventory)
+    host_key = daemon.file("/etc/ssh/ssh_host_ed25519_key.pub").content_string.split()[:2]
+    client = testinfra.get_host("ansible://dx-ssh-client", ansible_inventory=inventory)
+    client.run("printf '%%s\\n' '%s %s' > /root/.ssh/known_hosts" % (DAEMON, " ".join(host_key)))
+    client.run("printf '%%s' '%s' > /root/.ssh/config && chmod 0600 /root/.ssh/config" % SSH_CONFIG)
+    return client
+
+
+def test_docker_cli_over_ssh_url(client):
+    result = client.run("docker -H ssh://alice@%s version --format '{{.Server.Version}}'" % DAEMON)
+    assert result.rc == 0, result.stderr
+    assert result.stdout.strip()
+
+
+def test_docker_host_env_over_ssh(client):
+    result = client.run("DOCKER_HOST=ssh://alice@%s docker ps" % DAEMON)
+    assert result.rc == 0, result.stderr
+
+
+def test_unlisted_user_is_refused(client):
+    result = client.run("docker -H ssh://mallory@%s -l error version" % DAEMON)
+    assert result.rc != 0
+    assert "Permission denied" in result.stderr
+
+
+def test_listed_user_with_an_unlisted_key_is_refused(client):
+    result = client.run("ssh -o IdentityFile=/root/.ssh/mallory -o IdentitiesOnly=yes -F /dev/null "
+                        "-o UserKnownHostsFile=/root/.ssh/known_hosts -o BatchMode=yes alice@%s true" % DAEMON)
+    assert result.rc == 255
+    assert "Permission denied (publickey)" in result.stderr
+
+
+def test_password_authentication_is_refused(client):
+    result = client.run("ssh -F /dev/null -o UserKnownHostsFile=/root/.ssh/known_hosts -o BatchMode=yes "
+                        "-o PreferredAuthentications=password -o PubkeyAuthentication=no alice@%s true" % DAEMON)
+    assert result.rc == 255
+    assert "Permission denied (publickey)" in result.stderr
+
+
+def test_unknown_host_key_is_refused(client):
+    client.run(": > /root/.ssh/known_hosts.empty")
+    result = client.run("ssh -F /dev/null -o IdentityFile=/root/.ssh/alice -o StrictHostKeyChecking=yes "
+                        "-o UserKnownHostsFile=/root/.ssh/known_hosts.empty -o BatchMode=yes alice@%s true" % DAEMON)
+    assert result.rc == 255
+    assert "Host key verification failed" in result.stderr
+
+
+def test_sshd_configuration_is_valid_and_key_only_for_listed_users(host):
+    assert host.run("sshd -t").rc == 0
+    effective = host.run("sshd -T -C user=alice,host=x,addr=127.0.0.1").stdout
+    assert "passwordauthentication no" in effective
+    assert "authenticationmethods publickey" in effective
+
+
+def test_listed_user_is_in_the_socket_group(host):
+    assert "docker" in host.user("alice").groups
+
+
+def test_removed_key_no_longer_gets_in(host, client):
+    ephemeral = os.environ["MOLECULE_EPHEMERAL_DIRECTORY"]
+    mallory_key = open(os.path.join(ephemeral, "ssh", "mallory.pub")).read().strip()
+    alice_key = open(os.path.join(ephemeral, "ssh", "alice.pub")).read().strip()
+    rotated = {"dockerd_ssh_users": [{"name": "alice", "authorized_keys": [mallory_key]}]}
+    result = run_expose(DAEMON, rotated)
+    assert result.returncode == 0, result.stdout[-3000:]
+    try:
+        refused = client.run("docker -H ssh://alice@%s version" % DAEMON)
+        assert refused.rc != 0
+        assert "Permission denied" in refused.stderr
+    finally:
+        restored = run_expose(DAEMON, {"dockerd_ssh_users": [{"name": "alice", "authorized_keys": [alice_key]}]})
+        assert restored.returncode == 0, restored.stdout[-3000:]
+    assert client.run("docker -H ssh://alice@%s version" % DAEMON).rc == 0
