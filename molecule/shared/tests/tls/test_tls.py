@@ -206,3 +206,9 @@ def test_exposure_info_reports_tls_and_unix(exposure):
     assert exposure["modes"] == ["tls", "unix"]
     assert exposure["findings"] == []
     assert exposure["tls"]["verify"] is True
+
+
+def test_dockerd_was_started_once_by_the_rollout_and_not_by_the_rerun(host):
+    # Boot start + the first converge's one restart; the idempotence run must not restart.
+    starts = host.run("journalctl -b -u docker.service --no-pager -o cat | grep -c '^Started docker.service'")
+    assert starts.stdout.strip() == "2"
