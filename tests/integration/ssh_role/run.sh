@@ -70,26 +70,12 @@ trap cleanup EXIT
 # --- hosts -------------------------------------------------------------------------------
 docker rm -f "$daemon" "$client" >/dev/null 2>&1 || true
 docker network rm "$net" >/dev/null 2>&1 || true
-docker network create "$net" >/dev/null
-caps=""
-for c in CHOWN DAC_OVERRIDE DAC_READ_SEARCH FOWNER FSETID KILL SETGID SETUID SETPCAP \
-  LINUX_IMMUTABLE NET_BIND_SERVICE NET_BROADCAST NET_ADMIN NET_RAW IPC_LOCK IPC_OWNER \
-  SYS_MODULE SYS_RAWIO SYS_CHROOT SYS_PTRACE SYS_PACCT SYS_ADMIN SYS_BOOT SYS_NICE SYS_TIME \
-  SYS_TTY_CONFIG MKNOD LEASE AUDIT_WRITE AUDIT_CONTROL SETFCAP MAC_OVERRIDE MAC_ADMIN SYSLOG \
-  WAKE_ALARM BLOCK_SUSPEND AUDIT_READ; do caps="$caps --cap-add $c"; done
-# shellcheck disable=SC2086
-docker run -d --name "$daemon" --hostname "$daemon" --network "$net" --cgroupns host \
-  -v /sys/fs/cgroup:/sys/fs/cgroup:rw --tmpfs /run --tmpfs /run/lock \
-  --security-opt seccomp=unconfined --security-opt apparmor=unconfined $caps \
-  "$image" /lib/systemd/systemd >/dev/null
+# Same container settings as the lab and Molecule (playbooks/vars/lab_container.yml).
+# shellcheck source=../lib/containers.sh
+source "$(dirname "$0")/../lib/containers.sh"
+start_systemd_containers "$net" "$image" "$daemon"
 docker run -d --name "$client" --hostname "$client" --network "$net" "$image" sleep infinity >/dev/null
-state=""
-for _ in $(seq 60); do
-  state="$(docker exec "$daemon" systemctl is-system-running --wait 2>/dev/null)"
-  case "$state" in running|degraded) break ;; esac
-  sleep 1
-done
-log "$daemon: ${state:-not up}, work dir $work"
+log "$daemon: up, work dir $work"
 for _ in $(seq 30); do docker exec "$daemon" systemctl is-active --quiet ssh docker && break; sleep 1; done
 
 # The control account: a password login that the role does not manage.

@@ -67,32 +67,13 @@ trap cleanup EXIT
 # --- hosts -------------------------------------------------------------------------------
 docker rm -f "${nodes[@]}" >/dev/null 2>&1 || true
 docker network rm "$net" >/dev/null 2>&1 || true
-docker network create "$net" >/dev/null
-caps=""
-for c in CHOWN DAC_OVERRIDE DAC_READ_SEARCH FOWNER FSETID KILL SETGID SETUID SETPCAP \
-  LINUX_IMMUTABLE NET_BIND_SERVICE NET_BROADCAST NET_ADMIN NET_RAW IPC_LOCK IPC_OWNER \
-  SYS_MODULE SYS_RAWIO SYS_CHROOT SYS_PTRACE SYS_PACCT SYS_ADMIN SYS_BOOT SYS_NICE SYS_TIME \
-  SYS_TTY_CONFIG MKNOD LEASE AUDIT_WRITE AUDIT_CONTROL SETFCAP MAC_OVERRIDE MAC_ADMIN SYSLOG \
-  WAKE_ALARM BLOCK_SUSPEND AUDIT_READ; do caps="$caps --cap-add $c"; done
-for n in "${nodes[@]}"; do
-  # shellcheck disable=SC2086
-  docker run -d --name "$n" --hostname "$n" --network "$net" --cgroupns host \
-    -v /sys/fs/cgroup:/sys/fs/cgroup:rw --tmpfs /run --tmpfs /run/lock \
-    --security-opt seccomp=unconfined --security-opt apparmor=unconfined $caps \
-    "$image" /lib/systemd/systemd >/dev/null
-done
-for n in "${nodes[@]}"; do
-  state=""
-  for _ in $(seq 60); do
-    state="$(docker exec "$n" systemctl is-system-running --wait 2>/dev/null)"
-    case "$state" in running|degraded) break ;; esac
-    sleep 1
-  done
-  log "$n: ${state:-not up}"
-done
-ip_of() { docker inspect -f "{{ (index .NetworkSettings.Networks \"$net\").IPAddress }}" "$1"; }
-ip1="$(ip_of tr-node1)"
-ip2="$(ip_of tr-node2)"
+# Same container settings as the lab and Molecule (playbooks/vars/lab_container.yml).
+# shellcheck source=../lib/containers.sh
+source "$(dirname "$0")/../lib/containers.sh"
+start_systemd_containers "$net" "$image" "${nodes[@]}"
+log "${nodes[*]}: up"
+ip1="$(ip_of "$net" tr-node1)"
+ip2="$(ip_of "$net" tr-node2)"
 log "tr-node1 $ip1, tr-node2 $ip2, work dir $work"
 
 mkdir -p "$inv/host_vars"

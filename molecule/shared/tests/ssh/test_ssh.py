@@ -12,26 +12,30 @@ from conftest import run_expose  # noqa: E402
 
 testinfra_hosts = ["dx-ssh-daemon"]
 DAEMON = "dx-ssh-daemon"
-SSH_CONFIG = """Host {daemon}
-  User alice
-  IdentityFile /root/.ssh/alice
-  IdentitiesOnly yes
-  StrictHostKeyChecking yes
-  UserKnownHostsFile /root/.ssh/known_hosts
-  BatchMode yes
-""".format(daemon=DAEMON)
+KNOWN_HOSTS = "/root/.ssh/known_hosts.d/dockerd-exposure"
 
 
 @pytest.fixture(scope="module")
 def client(request):
-    """The client container, knowing the daemon's real host key (no accept-new)."""
+    """The client container, set up by the client role (ssh alias, known_hosts, contexts)."""
     inventory = request.config.getoption("ansible_inventory")
-    daemon = testinfra.get_host("ansible://" + DAEMON, ansible_inventory=inventory)
-    host_key = daemon.file("/etc/ssh/ssh_host_ed25519_key.pub").content_string.split()[:2]
-    client = testinfra.get_host("ansible://dx-ssh-client", ansible_inventory=inventory)
-    client.run("printf '%%s\\n' '%s %s' > /root/.ssh/known_hosts" % (DAEMON, " ".join(host_key)))
-    client.run("printf '%%s' '%s' > /root/.ssh/config && chmod 0600 /root/.ssh/config" % SSH_CONFIG)
-    return client
+    return testinfra.get_host("ansible://dx-ssh-client", ansible_inventory=inventory)
+
+
+def test_known_hosts_hold_the_daemons_real_host_key(host, client):
+    real = host.file("/etc/ssh/ssh_host_ed25519_key.pub").content_string.split()[1]
+    assert real in client.file(KNOWN_HOSTS).content_string
+
+
+def test_docker_context_over_ssh(client):
+    result = client.run("docker --context %s-ssh info --format '{{.Name}}'" % DAEMON)
+    assert result.rc == 0, result.stderr
+    assert result.stdout.strip() == DAEMON
+
+
+def test_env_file_over_ssh(client):
+    result = client.run("set -a; . /root/.docker/dockerd-exposure/env/%s-ssh.env; set +a; docker ps" % DAEMON)
+    assert result.rc == 0, result.stderr
 
 
 def test_docker_cli_over_ssh_url(client):
@@ -53,14 +57,15 @@ def test_unlisted_user_is_refused(client):
 
 def test_listed_user_with_an_unlisted_key_is_refused(client):
     result = client.run("ssh -o IdentityFile=/root/.ssh/mallory -o IdentitiesOnly=yes -F /dev/null "
-                        "-o UserKnownHostsFile=/root/.ssh/known_hosts -o BatchMode=yes alice@%s true" % DAEMON)
+                        "-o UserKnownHostsFile=%s -o BatchMode=yes alice@%s true" % (KNOWN_HOSTS, DAEMON))
     assert result.rc == 255
     assert "Permission denied (publickey)" in result.stderr
 
 
 def test_password_authentication_is_refused(client):
-    result = client.run("ssh -F /dev/null -o UserKnownHostsFile=/root/.ssh/known_hosts -o BatchMode=yes "
-                        "-o PreferredAuthentications=password -o PubkeyAuthentication=no alice@%s true" % DAEMON)
+    result = client.run("ssh -F /dev/null -o UserKnownHostsFile=%s -o BatchMode=yes "
+                        "-o PreferredAuthentications=password -o PubkeyAuthentication=no alice@%s true"
+                        % (KNOWN_HOSTS, DAEMON))
     assert result.rc == 255
     assert "Permission denied (publickey)" in result.stderr
 

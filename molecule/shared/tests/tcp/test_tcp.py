@@ -102,3 +102,15 @@ def test_turning_tcp_off_closes_the_port_without_restarting_dockerd(host):
     assert not host.socket("tcp://127.0.0.1:2375").is_listening
     assert host.run("curl -sS -m 5 http://127.0.0.1:2375/_ping").rc != 0
     assert host.run("systemctl show -p MainPID --value docker.service").stdout.strip() == pid_before
+
+
+def test_client_role_made_a_context_only_for_the_public_endpoint(host, request):
+    client = _client_host(request)
+    name = host.backend.get_hostname()
+    contexts = client.run("docker context ls --format '{{.Name}}'").stdout.split()
+    if name == "dx-tcp-public":
+        assert "dx-tcp-public-tcp" in contexts
+        result = client.run("docker --context dx-tcp-public-tcp version --format '{{.Server.Version}}'")
+        assert result.rc == 0, result.stderr
+    else:
+        assert "dx-tcp-loopback-tcp" not in contexts

@@ -212,3 +212,10 @@ def test_dockerd_was_started_once_by_the_rollout_and_not_by_the_rerun(host):
     # Boot start + the first converge's one restart; the idempotence run must not restart.
     starts = host.run("journalctl -b -u docker.service --no-pager -o cat | grep -c '^Started docker.service'")
     assert starts.stdout.strip() == "2"
+
+
+def test_docker_context_made_by_the_client_role(client):
+    result = client.run("docker --context %s-tls version --format '{{.Server.Version}}'" % DAEMON)
+    assert result.rc == 0, result.stderr
+    key = client.file("/root/.docker/dockerd-exposure/tls/admin/key.pem")
+    assert key.mode == 0o600
