@@ -13,16 +13,19 @@ LINK        := $(COLLECTIONS)/ansible_collections/dockerd/exposure
 SCENARIOS   := $(shell ls -d molecule/*/molecule.yml 2>/dev/null | cut -d/ -f2)
 SCENARIO    ?=
 SUITE       ?= bookworm
+# The platform matrix: these scenarios run a second time on Debian 13 (docker.io 26).
+MATRIX_SUITE     ?= trixie
+MATRIX_SCENARIOS ?= $(filter default tls fleet,$(SCENARIOS))
 LAB_HOSTS   ?= 2
 
 export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS)
 export ANSIBLE_FORCE_COLOR ?= false
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: help venv engine image lint unit molecule test lab demo lab-destroy clean
+.PHONY: help venv engine image lint unit molecule molecule-matrix test lab demo lab-destroy clean
 
 help:
-	@echo "make demo | test | lint | unit | molecule [SCENARIO=name] | lab [LAB_HOSTS=n] | lab-destroy | clean"
+	@echo "make demo | test | lint | unit | molecule [SCENARIO=name] | molecule-matrix [SCENARIO=name] | lab [LAB_HOSTS=n] | lab-destroy | clean"
 
 $(STAMP): requirements/test.txt
 	@echo "[venv] Installing pinned Python requirements into $(VENV)"
@@ -57,8 +60,17 @@ molecule: venv image
 	  $(BIN)/molecule test -s $$s; \
 	done
 
-test: lint unit molecule
-	@echo "[test] lint, unit tests and Molecule scenarios ($(or $(SCENARIO),$(SCENARIOS))) passed"
+# The same scenarios on the other Debian release: MOLECULE_IMAGE replaces the image of every
+# platform (molecule/shared/create.yml).
+molecule-matrix: venv engine
+	@tools/build-target-image.sh $(MATRIX_SUITE) >/dev/null
+	@set -e; for s in $(or $(SCENARIO),$(MATRIX_SCENARIOS)); do \
+	  echo "[molecule] scenario $$s on $(MATRIX_SUITE)"; \
+	  MOLECULE_IMAGE=dockerd-exposure/target:$(MATRIX_SUITE) $(BIN)/molecule test -s $$s; \
+	done
+
+test: lint unit molecule molecule-matrix
+	@echo "[test] lint, unit tests, Molecule scenarios ($(SCENARIOS)) and the $(MATRIX_SUITE) matrix ($(MATRIX_SCENARIOS)) passed"
 
 lab: venv image
 	@$(BIN)/ansible-playbook playbooks/lab.yml -e dockerd_lab_hosts=$(LAB_HOSTS)
