@@ -56,7 +56,7 @@ given). path: socket path (unix only). user: ssh user or None.
 Settings = namedtuple(
     'Settings',
     'endpoint tls validate_certs ca_path client_cert client_key tls_hostname timeout '
-    'use_ssh_client expect probes')
+    'use_ssh_client expect probes ssh_identity_file ssh_host_keys')
 
 Failure = namedtuple('Failure', 'outcome reason msg')
 """A classified failure: outcome (refused|unauthorized|error), a short machine-readable
@@ -233,12 +233,28 @@ def resolve_settings(params):
             "validate_certs is true but no ca_path is given for %s; give the CA that signed the "
             "daemon's certificate as ca_path (only that CA is trusted), or set validate_certs: "
             "false to skip verifying the server." % endpoint.url)
+    ssh_identity_file = params.get('ssh_identity_file')
+    ssh_host_keys = [key.strip() for key in params.get('ssh_host_keys') or [] if key and key.strip()]
+    if (ssh_identity_file or ssh_host_keys) and endpoint.scheme != 'ssh':
+        raise EndpointError(
+            "ssh_identity_file and ssh_host_keys only apply to ssh:// endpoints, and %s is a "
+            "%s:// endpoint; remove them." % (endpoint.url, endpoint.scheme))
+    if (ssh_identity_file or ssh_host_keys) and not params.get('use_ssh_client', True):
+        raise EndpointError(
+            "ssh_identity_file and ssh_host_keys are options of the system ssh client, but "
+            "use_ssh_client is false; set use_ssh_client: true or remove them.")
+    for key in ssh_host_keys:
+        if len(key.split()) < 2:
+            raise EndpointError(
+                "ssh_host_keys entry %r is not a public key line; give 'TYPE BASE64' as in "
+                "/etc/ssh/ssh_host_ed25519_key.pub." % key)
     return Settings(
         endpoint=endpoint, tls=tls, validate_certs=validate_certs,
         ca_path=params.get('ca_path'), client_cert=params.get('client_cert'),
         client_key=params.get('client_key'), tls_hostname=params.get('tls_hostname'),
         timeout=float(timeout), use_ssh_client=bool(params.get('use_ssh_client', True)),
-        expect=params.get('expect') or 'reachable', probes=probes)
+        expect=params.get('expect') or 'reachable', probes=probes,
+        ssh_identity_file=ssh_identity_file, ssh_host_keys=ssh_host_keys)
 
 
 def tls_server_name(settings):

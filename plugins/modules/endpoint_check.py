@@ -60,6 +60,22 @@ options:
     elements: str
     choices: [no_client_cert, foreign_ca, plain_http]
     default: []
+  ssh_identity_file:
+    description:
+      - For V(ssh://) endpoints, the private key file the ssh client logs in with (ssh C(-i),
+        with C(IdentitiesOnly=yes)), instead of ssh-agent and the keys of ssh config.
+      - Needs O(use_ssh_client=true).
+    type: path
+  ssh_host_keys:
+    description:
+      - For V(ssh://) endpoints, the public host keys the daemon host must present, each as
+        C(TYPE BASE64) like a line of C(/etc/ssh/ssh_host_ed25519_key.pub).
+      - When given, only these keys are trusted (a private C(known_hosts) for this check,
+        C(StrictHostKeyChecking=yes)); C(~/.ssh/known_hosts) is not read or written.
+      - Needs O(use_ssh_client=true).
+    type: list
+    elements: str
+    default: []
 notes:
   - O(expect=refused) and O(expect=unauthorized) pass only on exactly that outcome; an
     endpoint that answers, or fails for another reason (a certificate that does not cover
@@ -112,6 +128,14 @@ EXAMPLES = r"""
     ca_path: pki/ca.pem
     client_cert: pki/cert.pem
     client_key: pki/key.pem
+  delegate_to: localhost
+
+- name: Check docker over ssh with a given key, trusting only the host's own host key
+  dockerd.exposure.endpoint_check:
+    docker_host: ssh://deploy@docker1.example.org
+    ssh_identity_file: ~/.ssh/deploy_ed25519
+    ssh_host_keys:
+      - "{{ (host_key_read.content | b64decode).split()[:2] | join(' ') }}"
   delegate_to: localhost
 
 - name: Check docker over ssh with the user's ssh config and agent
@@ -358,10 +382,33 @@ def ping(client):
     return elapsed
 
 
+# The name the private known_hosts of ssh_host_keys lists (ssh HostKeyAlias), so the entry
+# matches whatever host and port the endpoint dials.
+SSH_HOST_KEY_ALIAS = 'dockerd-exposure-endpoint'
+
+
+def ssh_options(workdir, identity_file=None, host_keys=None):
+    """The extra ssh arguments for ssh_identity_file and ssh_host_keys."""
+    options = []
+    if identity_file:
+        options += ['-i', os.path.expanduser(identity_file), '-o', 'IdentitiesOnly=yes']
+    if host_keys:
+        known_hosts = os.path.join(workdir, 'known_hosts')
+        with open(known_hosts, 'w') as handle:
+            for key in host_keys:
+                handle.write('%s %s\n' % (SSH_HOST_KEY_ALIAS, ' '.join(key.split()[:2])))
+        options += ['-o', 'HostKeyAlias=%s' % SSH_HOST_KEY_ALIAS,
+                    '-o', 'UserKnownHostsFile=%s' % known_hosts,
+                    '-o', 'GlobalKnownHostsFile=/dev/null',
+                    '-o', 'StrictHostKeyChecking=yes']
+    return options
+
+
 @contextlib.contextmanager
-def ssh_client_wrapper(timeout, workdir):
-    """Put an `ssh` in front of the PATH that runs the real one with BatchMode=yes and a
-    ConnectTimeout, and appends its stderr to a file; yields that file's path.
+def ssh_client_wrapper(timeout, workdir, extra_options=()):
+    """Put an `ssh` in front of the PATH that runs the real one with BatchMode=yes, a
+    ConnectTimeout and extra_options, and appends its stderr to a file; yields that file's
+    path.
 
     The Docker SDK runs `ssh ... docker system dial-stdio` from the PATH and lets its error
     output go to our stderr, where nobody reads it; this keeps it for the message.
@@ -375,8 +422,9 @@ def ssh_client_wrapper(timeout, workdir):
     stderr_path = os.path.join(workdir, 'ssh.stderr')
     wrapper = os.path.join(workdir, 'ssh')
     with open(wrapper, 'w') as handle:
-        handle.write('#!/bin/sh\nexec %s -o BatchMode=yes -o ConnectTimeout=%d "$@" 2>>%s\n'
+        handle.write('#!/bin/sh\nexec %s -o BatchMode=yes -o ConnectTimeout=%d%s "$@" 2>>%s\n'
                      % (shlex.quote(real_ssh), max(1, int(math.ceil(timeout))),
+                        ''.join(' ' + shlex.quote(option) for option in extra_options),
                         shlex.quote(stderr_path)))
     os.chmod(wrapper, stat.S_IRWXU)
     old_path = os.environ.get('PATH')
@@ -448,7 +496,9 @@ def attempt(settings, facts, workdir):
     with contextlib.ExitStack() as stack:
         try:
             if settings.endpoint.scheme == 'ssh' and settings.use_ssh_client:
-                stderr_path = stack.enter_context(ssh_client_wrapper(settings.timeout, workdir))
+                extra = ssh_options(workdir, settings.ssh_identity_file, settings.ssh_host_keys)
+                stderr_path = stack.enter_context(
+                    ssh_client_wrapper(settings.timeout, workdir, extra))
             client = build_client(settings)
             stack.callback(client.close)
             latency = ping(client)
@@ -559,6 +609,8 @@ def main():
     argument_spec = dict(
         expect=dict(type='str', default='reachable', choices=list(EXPECTATIONS)),
         probes=dict(type='list', elements='str', default=[], choices=list(PROBES)),
+        ssh_identity_file=dict(type='path'),
+        ssh_host_keys=dict(type='list', elements='str', default=[], no_log=False),
     )
     argument_spec.update(CONNECTION_ARGUMENT_SPEC)
     module = AnsibleModule(

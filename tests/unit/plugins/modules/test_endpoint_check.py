@@ -460,3 +460,39 @@ def test_main_silent_listener(capsys):
     assert result['failed'] is True
     assert (result['outcome'], result['reason']) == ('error', 'read_timeout')
     assert 'accepted the connection but sent no answer within 0.5 s' in result['msg']
+
+
+def test_ssh_options_pin_the_host_keys_and_identity(tmp_path):
+    options = mod.ssh_options(str(tmp_path), '/keys/alice',
+                              ['ssh-ed25519 AAAAC3Nza root@daemon', 'ssh-rsa AAAAB3'])
+    assert options[:4] == ['-i', '/keys/alice', '-o', 'IdentitiesOnly=yes']
+    assert 'StrictHostKeyChecking=yes' in options
+    assert 'GlobalKnownHostsFile=/dev/null' in options
+    assert 'HostKeyAlias=%s' % mod.SSH_HOST_KEY_ALIAS in options
+    # The comment of a .pub line is dropped; one line per key, under the alias.
+    assert (tmp_path / 'known_hosts').read_text() == (
+        '%s ssh-ed25519 AAAAC3Nza\n%s ssh-rsa AAAAB3\n' % ((mod.SSH_HOST_KEY_ALIAS,) * 2))
+
+
+def test_ssh_options_empty_without_ssh_settings(tmp_path):
+    assert mod.ssh_options(str(tmp_path)) == []
+    assert not (tmp_path / 'known_hosts').exists()
+
+
+def test_ssh_client_wrapper_passes_extra_options(tmp_path, monkeypatch):
+    monkeypatch.setattr(mod.shutil, 'which', lambda name: '/usr/bin/ssh')
+    with mod.ssh_client_wrapper(2, str(tmp_path), ['-i', '/k ey']):
+        script = (tmp_path / 'ssh').read_text()
+    assert "-o ConnectTimeout=2 -i '/k ey' \"$@\"" in script
+
+
+@pytest.mark.parametrize('params, words', [
+    (dict(docker_host='tcp://127.0.0.1:2375', ssh_identity_file='/k'), 'only apply to ssh://'),
+    (dict(docker_host='ssh://a@b', ssh_host_keys=['ssh-ed25519 AAA'], use_ssh_client=False),
+     'use_ssh_client is false'),
+    (dict(docker_host='ssh://a@b', ssh_host_keys=['AAAAC3Nza']), 'not a public key line'),
+])
+def test_ssh_settings_are_checked(params, words):
+    with pytest.raises(EndpointError) as err:
+        _settings(**params)
+    assert words in str(err.value)
