@@ -16,7 +16,7 @@ SUITE       ?= bookworm
 # The platform matrix: these scenarios run a second time on Debian 13 (docker.io 26).
 MATRIX_SUITE     ?= trixie
 MATRIX_SCENARIOS ?= $(filter default tls fleet,$(SCENARIOS))
-LAB_HOSTS   ?= 2
+LAB_HOSTS   ?= 3
 
 export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS)
 export ANSIBLE_FORCE_COLOR ?= false
