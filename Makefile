@@ -22,10 +22,10 @@ export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS)
 export ANSIBLE_FORCE_COLOR ?= false
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: help venv engine image lint unit molecule molecule-matrix test lab demo lab-destroy clean
+.PHONY: help venv engine image lint unit ee molecule molecule-matrix test lab demo lab-destroy clean
 
 help:
-	@echo "make demo | test | lint | unit | molecule [SCENARIO=name] | molecule-matrix [SCENARIO=name] | lab [LAB_HOSTS=n] | lab-destroy | clean"
+	@echo "make demo | test | lint | unit | ee | molecule [SCENARIO=name] | molecule-matrix [SCENARIO=name] | lab [LAB_HOSTS=n] | lab-destroy | clean"
 
 $(STAMP): requirements/test.txt
 	@echo "[venv] Installing pinned Python requirements into $(VENV)"
@@ -60,6 +60,18 @@ molecule: venv image
 	  $(BIN)/molecule test -s $$s; \
 	done
 
+# The execution environment's build context (execution-environment.yml), from the collection
+# tarball; `ansible-builder build` on it needs a registry, `create` does not.
+ee: venv
+	@echo "[ee] ansible-galaxy collection build + ansible-builder create"
+	@mkdir -p .cache/ee && rm -f .cache/ee/*.tar.gz
+	@$(BIN)/ansible-galaxy collection build --force --output-path .cache/ee >/dev/null
+	@mv .cache/ee/dockerd-exposure-*.tar.gz .cache/ee/dockerd-exposure.tar.gz
+	@$(BIN)/ansible-builder create -f execution-environment.yml --context .cache/ee/context --output-filename Containerfile >/dev/null
+	@grep -q 'ansible-galaxy collection install --no-deps /tmp/dockerd-exposure.tar.gz' .cache/ee/context/Containerfile
+	@test -s .cache/ee/context/_build/collections/dockerd-exposure.tar.gz
+	@echo "[ee] build context ready: .cache/ee/context/Containerfile"
+
 # The same scenarios on the other Debian release: MOLECULE_IMAGE replaces the image of every
 # platform (molecule/shared/create.yml).
 molecule-matrix: venv engine
@@ -69,7 +81,7 @@ molecule-matrix: venv engine
 	  MOLECULE_IMAGE=dockerd-exposure/target:$(MATRIX_SUITE) $(BIN)/molecule test -s $$s; \
 	done
 
-test: lint unit molecule molecule-matrix
+test: lint unit ee molecule molecule-matrix
 	@echo "[test] lint, unit tests, Molecule scenarios ($(SCENARIOS)) and the $(MATRIX_SUITE) matrix ($(MATRIX_SCENARIOS)) passed"
 
 lab: venv image
