@@ -1,0 +1,168 @@
+"""The report templates and the severity gate of playbooks/audit.yml, rendered with
+Ansible's own templar over hand-made host results (no host, no playbook run)."""
+
+import json
+import os
+
+import jmespath
+import pytest
+import yaml
+from ansible.parsing.dataloader import DataLoader
+from ansible.template import Templar, trust_as_template
+
+REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
+TEMPLATES = os.path.join(REPO, "playbooks", "templates")
+SEVERITIES = ["info", "low", "medium", "high", "critical"]
+
+
+def _audit_play():
+    with open(os.path.join(REPO, "playbooks", "audit.yml")) as handle:
+        plays = yaml.safe_load(handle)
+    return [p for p in plays if p["name"] == "Write and check the audit report"][0]
+
+
+def _templar(variables):
+    return Templar(loader=DataLoader(), variables=variables).copy_with_new_env(searchpath=[TEMPLATES])
+
+
+def _render(name, variables):
+    with open(os.path.join(TEMPLATES, name)) as handle:
+        return _templar(variables).template(trust_as_template(handle.read()))
+
+
+def _gate_query(gate):
+    """The play's own expressions: the failing severities, then the JMESPath query."""
+    play = _audit_play()
+    # As in a play run: the play's variables are templates, resolved when used.
+    variables = {k: trust_as_template(v) if isinstance(v, str) else v for k, v in play["vars"].items()}
+    variables["dockerd_audit_fail_severity"] = gate
+    templar = _templar(variables)
+    failing = templar.template(variables["__dockerd_audit_failing"])
+    task = [t for t in play["tasks"] if t["name"].startswith("Select the findings")][0]
+    query = _templar(dict(variables, __dockerd_audit_failing=failing)).template(
+        trust_as_template(task["vars"]["__dockerd_audit_query"]))
+    return failing, query
+
+
+def _check(endpoint, passed=True, outcome="reachable", latency=2.5, **extra):
+    return dict(extra, endpoint=endpoint, passed=passed, outcome=outcome,
+                latency_ms=latency if outcome == "reachable" else None, msg="%s: %s" % (endpoint, outcome))
+
+
+def _finding(fid, severity):
+    return {"id": fid, "severity": severity, "message": "%s | message." % fid, "fix": "Fix %s." % fid}
+
+
+HOSTVARS = {
+    "clean": {
+        "dockerd_expose": ["unix", "tls"],
+        "__dockerd_exposure_after": {"modes": ["tls", "unix"], "findings": [], "docker_version": "20.10.24",
+                                     "unix_sockets": [{"path": "/run/docker.sock", "mode": "0660"}],
+                                     "tcp_listeners": [{"address": "0.0.0.0", "port": 2376}]},
+        "__dockerd_results": [
+            {"mode": "unix", "check": _check("unix:///run/docker.sock")},
+            {"mode": "tcp (off)", "check": _check("tcp://127.0.0.1:2375", outcome="refused")},
+            {"mode": "tls", "check": _check("tcp://10.0.0.5:2376", probes={"no_client_cert": {"outcome": "refused"}})},
+        ],
+    },
+    "broken": {
+        "dockerd_expose": ["unix", "tcp"],
+        "__dockerd_exposure_after": {"modes": ["unix"], "findings": [_finding("plain_tcp_public", "critical"),
+                                                                     _finding("cert_expiring", "medium")]},
+        "__dockerd_results": [
+            {"mode": "unix", "check": _check("unix:///run/docker.sock")},
+            {"mode": "tcp", "check": _check("tcp://10.0.0.6:2375", passed=False, outcome="refused",
+                                            reason="connection_refused")},
+        ],
+    },
+    "gone": {"dockerd_expose": ["unix"]},
+}
+
+
+@pytest.fixture
+def variables():
+    return {
+        "hostvars": HOSTVARS,
+        "__dockerd_audit_hosts": ["clean", "broken", "gone"],
+        "__dockerd_audit_severities": SEVERITIES,
+        "__dockerd_audit_started": "2026-11-28T10:00:00Z",
+        "__dockerd_audit_gate": "high",
+    }
+
+
+@pytest.fixture
+def report(variables):
+    return json.loads(_render("audit_report.json.j2", variables))
+
+
+def _host(report, name):
+    return [h for h in report["hosts"] if h["host"] == name][0]
+
+
+def test_the_play_validates_its_severity_choices_in_the_modules_order():
+    from ansible_collections.dockerd.exposure.plugins.module_utils._exposure_findings import SEVERITIES as ORDER
+
+    play = _audit_play()
+    assert play["vars"]["__dockerd_audit_severities"] == list(ORDER)
+    spec = [p for p in yaml.safe_load(open(os.path.join(REPO, "playbooks", "audit.yml")))
+            if p["name"] == "Validate the audit settings"][0]["vars"]["__dockerd_audit_spec"]
+    assert spec["dockerd_audit_fail_severity"]["choices"] == ["none"] + list(ORDER)
+    assert spec["dockerd_audit_fail_severity"]["default"] == "high"
+
+
+def test_report_lists_every_host_with_endpoints_and_latency(report):
+    assert [h["host"] for h in report["hosts"]] == ["clean", "broken", "gone"]
+    clean = _host(report, "clean")
+    assert [(e["mode"], e["expect"], e["result"], e["latency_ms"]) for e in clean["endpoints"]] == [
+        ("unix", "reachable", "ok", 2.5), ("tcp (off)", "refused", "ok", None), ("tls", "reachable", "ok", 2.5)]
+    assert clean["endpoints"][2]["probes"] == {"no_client_cert": {"outcome": "refused"}}
+    assert clean["findings"] == [] and clean["audited"] is True
+    assert clean["listeners"]["tcp"] == [{"address": "0.0.0.0", "port": 2376}]
+    assert report["summary"] == {"hosts": 3, "endpoints": 5, "endpoints_failed": 1, "findings_total": 5,
+                                 "findings": {"critical": 1, "high": 2, "medium": 2, "low": 0, "info": 0}}
+
+
+def test_audit_adds_its_own_findings_sorted_by_severity(report):
+    broken = _host(report, "broken")
+    assert [(f["id"], f["severity"], f["source"]) for f in broken["findings"]] == [
+        ("plain_tcp_public", "critical", "exposure_info"),
+        ("endpoint_failed", "high", "audit"),
+        ("cert_expiring", "medium", "exposure_info"),
+        ("modes_differ", "medium", "audit"),
+    ]
+    assert broken["findings"][3]["message"] == "The host serves unix while dockerd_expose asks for tcp, unix."
+    assert broken["findings"][1]["line"].startswith("broken: [high] endpoint_failed: tcp endpoint tcp://10.0.0.6:2375")
+    gone = _host(report, "gone")
+    assert gone["audited"] is False and gone["endpoints"] == []
+    assert [(f["id"], f["severity"]) for f in gone["findings"]] == [("not_audited", "high")]
+
+
+@pytest.mark.parametrize("gate,expected", [
+    ("none", []),
+    ("critical", ["broken/plain_tcp_public"]),
+    ("high", ["broken/plain_tcp_public", "broken/endpoint_failed", "gone/not_audited"]),
+    ("info", ["broken/plain_tcp_public", "broken/endpoint_failed", "broken/cert_expiring",
+              "broken/modes_differ", "gone/not_audited"]),
+])
+def test_gate_selects_findings_at_or_above_the_severity_across_hosts(report, gate, expected):
+    failing, query = _gate_query(gate)
+    assert failing == ([] if gate == "none" else SEVERITIES[SEVERITIES.index(gate):])
+    selected = jmespath.search(query, report)
+    assert ["%s/%s" % (f["host"], f["id"]) for f in selected] == expected
+
+
+def test_markdown_table_has_a_row_per_host_and_mode(variables, report):
+    report["summary"].update(gate="failed", offending=3)
+    md = _render("audit_report.md.j2", dict(variables, __dockerd_audit=report))
+    rows = [line for line in md.splitlines() if line.startswith("| ") and not line.startswith("| host ")]
+    assert rows[0] == "| clean | unix | `unix:///run/docker.sock` | ok (reachable) | 2.5 ms | none |"
+    assert rows[1] == "| clean | tcp (off) | `tcp://127.0.0.1:2375` | ok (refused) | - |  |"
+    assert rows[4] == "| broken | tcp | `tcp://10.0.0.6:2375` | **FAILED** (refused, connection_refused) | - |  |"
+    assert rows[5] == "| gone | - | - | **NOT AUDITED** | - | not_audited (high) |"
+    assert rows[3].endswith("| plain_tcp_public (critical), endpoint_failed (high), cert_expiring (medium), "
+                            "modes_differ (medium) |")
+    assert "findings: 1 critical, 2 high, 2 medium, 0 low, 0 info." in md
+    assert "Gate (dockerd_audit_fail_severity=high): **failed** (3 finding(s) at or above high)." in md
+    headings = [line for line in md.splitlines() if line.startswith("### ")]
+    assert headings == ["### critical (1)", "### high (2)", "### medium (2)"]
+    assert "- **broken** `plain_tcp_public`: plain_tcp_public | message.\n  Fix: Fix plain_tcp_public." in md
