@@ -76,6 +76,11 @@ HOSTVARS = {
         ],
     },
     "gone": {"dockerd_expose": ["unix"]},
+    # ignore_unreachable: the shared checks ran and registered unreachable results.
+    "away": {
+        "__dockerd_exposure_after": {"unreachable": True, "msg": "Failed to connect to the host via ssh."},
+        "__dockerd_results": [{"mode": "unix", "check": {"unreachable": True, "msg": "Failed to connect."}}],
+    },
 }
 
 
@@ -83,7 +88,7 @@ HOSTVARS = {
 def variables():
     return {
         "hostvars": HOSTVARS,
-        "__dockerd_audit_hosts": ["clean", "broken", "gone"],
+        "__dockerd_audit_hosts": ["clean", "broken", "gone", "away"],
         "__dockerd_audit_severities": SEVERITIES,
         "__dockerd_audit_started": "2026-11-28T10:00:00Z",
         "__dockerd_audit_gate": "high",
@@ -111,15 +116,15 @@ def test_the_play_validates_its_severity_choices_in_the_modules_order():
 
 
 def test_report_lists_every_host_with_endpoints_and_latency(report):
-    assert [h["host"] for h in report["hosts"]] == ["clean", "broken", "gone"]
+    assert [h["host"] for h in report["hosts"]] == ["clean", "broken", "gone", "away"]
     clean = _host(report, "clean")
     assert [(e["mode"], e["expect"], e["result"], e["latency_ms"]) for e in clean["endpoints"]] == [
         ("unix", "reachable", "ok", 2.5), ("tcp (off)", "refused", "ok", None), ("tls", "reachable", "ok", 2.5)]
     assert clean["endpoints"][2]["probes"] == {"no_client_cert": {"outcome": "refused"}}
     assert clean["findings"] == [] and clean["audited"] is True
     assert clean["listeners"]["tcp"] == [{"address": "0.0.0.0", "port": 2376}]
-    assert report["summary"] == {"hosts": 3, "endpoints": 5, "endpoints_failed": 1, "findings_total": 5,
-                                 "findings": {"critical": 1, "high": 2, "medium": 2, "low": 0, "info": 0}}
+    assert report["summary"] == {"hosts": 4, "endpoints": 5, "endpoints_failed": 1, "findings_total": 6,
+                                 "findings": {"critical": 1, "high": 3, "medium": 2, "low": 0, "info": 0}}
 
 
 def test_audit_adds_its_own_findings_sorted_by_severity(report):
@@ -135,14 +140,20 @@ def test_audit_adds_its_own_findings_sorted_by_severity(report):
     gone = _host(report, "gone")
     assert gone["audited"] is False and gone["endpoints"] == []
     assert [(f["id"], f["severity"]) for f in gone["findings"]] == [("not_audited", "high")]
+    assert gone["findings"][0]["message"] == ("The audit could not read this host: its checks did not run "
+                                              "(see the run output).")
+    away = _host(report, "away")
+    assert away["audited"] is False and away["endpoints"] == []
+    assert [f["line"] for f in away["findings"]] == [
+        "away: [high] not_audited: The audit could not read this host: Failed to connect to the host via ssh."]
 
 
 @pytest.mark.parametrize("gate,expected", [
     ("none", []),
     ("critical", ["broken/plain_tcp_public"]),
-    ("high", ["broken/plain_tcp_public", "broken/endpoint_failed", "gone/not_audited"]),
+    ("high", ["broken/plain_tcp_public", "broken/endpoint_failed", "gone/not_audited", "away/not_audited"]),
     ("info", ["broken/plain_tcp_public", "broken/endpoint_failed", "broken/cert_expiring",
-              "broken/modes_differ", "gone/not_audited"]),
+              "broken/modes_differ", "gone/not_audited", "away/not_audited"]),
 ])
 def test_gate_selects_findings_at_or_above_the_severity_across_hosts(report, gate, expected):
     failing, query = _gate_query(gate)
@@ -159,10 +170,11 @@ def test_markdown_table_has_a_row_per_host_and_mode(variables, report):
     assert rows[1] == "| clean | tcp (off) | `tcp://127.0.0.1:2375` | ok (refused) | - |  |"
     assert rows[4] == "| broken | tcp | `tcp://10.0.0.6:2375` | **FAILED** (refused, connection_refused) | - |  |"
     assert rows[5] == "| gone | - | - | **NOT AUDITED** | - | not_audited (high) |"
+    assert rows[6] == "| away | - | - | **NOT AUDITED** | - | not_audited (high) |"
     assert rows[3].endswith("| plain_tcp_public (critical), endpoint_failed (high), cert_expiring (medium), "
                             "modes_differ (medium) |")
-    assert "findings: 1 critical, 2 high, 2 medium, 0 low, 0 info." in md
+    assert "findings: 1 critical, 3 high, 2 medium, 0 low, 0 info." in md
     assert "Gate (dockerd_audit_fail_severity=high): **failed** (3 finding(s) at or above high)." in md
     headings = [line for line in md.splitlines() if line.startswith("### ")]
-    assert headings == ["### critical (1)", "### high (2)", "### medium (2)"]
+    assert headings == ["### critical (1)", "### high (3)", "### medium (2)"]
     assert "- **broken** `plain_tcp_public`: plain_tcp_public | message.\n  Fix: Fix plain_tcp_public." in md
