@@ -178,3 +178,13 @@ def test_markdown_table_has_a_row_per_host_and_mode(variables, report):
     headings = [line for line in md.splitlines() if line.startswith("### ")]
     assert headings == ["### critical (1)", "### high (3)", "### medium (2)"]
     assert "- **broken** `plain_tcp_public`: plain_tcp_public | message.\n  Fix: Fix plain_tcp_public." in md
+
+
+def test_html_report_escapes_and_marks_severities(variables, report):
+    report["summary"].update(gate="failed", offending=3)
+    html = _render("audit_report.html.j2", dict(variables, __dockerd_audit=report))
+    assert html.lstrip().startswith("<!DOCTYPE html>")
+    assert "<td>broken</td><td>tcp</td><td><code>tcp://10.0.0.6:2375</code></td>" in html
+    assert '<span class="sev critical">plain_tcp_public</span>' in html
+    assert "<td>gone</td><td>-</td><td>-</td><td class=\"failed\">NOT AUDITED</td>" in html
+    assert "plain_tcp_public | message." in html and "<script" not in html

@@ -82,9 +82,9 @@ def test_clean_audit_exits_0_and_changes_nothing(clean):
 
 def test_reports_are_written_with_their_latest_copies(clean):
     names = sorted(os.listdir(str(clean[1])))
-    assert "latest.json" in names and "latest.md" in names
-    assert len([n for n in names if re.match(r"^audit-\d{8}T\d{6}Z\.json$", n)]) == 1, names
-    assert len([n for n in names if re.match(r"^audit-\d{8}T\d{6}Z\.md$", n)]) == 1, names
+    assert {"latest.json", "latest.md", "latest.html"} <= set(names)
+    for ext in ("json", "md", "html"):
+        assert len([n for n in names if re.match(r"^audit-\d{8}T\d{6}Z\.%s$" % ext, n)]) == 1, names
 
 
 def test_json_report_lists_both_hosts_with_modes_and_listeners(report):
