@@ -18,7 +18,17 @@ SEVERITIES = ["info", "low", "medium", "high", "critical"]
 def _audit_play():
     with open(os.path.join(REPO, "playbooks", "audit.yml")) as handle:
         plays = yaml.safe_load(handle)
-    return [p for p in plays if p["name"] == "Write and check the audit report"][0]
+    assert len(plays) == 1, "one play, so that --limit cannot skip the report and the gate"
+    return plays[0]
+
+
+def _tasks(tasks):
+    """Every task, blocks flattened."""
+    for task in tasks:
+        yield task
+        for key in ("block", "rescue", "always"):
+            for sub in _tasks(task.get(key) or []):
+                yield sub
 
 
 def _templar(variables):
@@ -38,7 +48,7 @@ def _gate_query(gate):
     variables["dockerd_audit_fail_severity"] = gate
     templar = _templar(variables)
     failing = templar.template(variables["__dockerd_audit_failing"])
-    task = [t for t in play["tasks"] if t["name"].startswith("Select the findings")][0]
+    task = [t for t in _tasks(play["tasks"]) if t["name"].startswith("Select the findings")][0]
     query = _templar(dict(variables, __dockerd_audit_failing=failing)).template(
         trust_as_template(task["vars"]["__dockerd_audit_query"]))
     return failing, query
@@ -104,13 +114,20 @@ def _host(report, name):
     return [h for h in report["hosts"] if h["host"] == name][0]
 
 
+def test_report_and_gate_run_once_on_the_controller_in_the_audited_play():
+    play = _audit_play()
+    assert play["hosts"] == "docker_daemons"
+    report = [t for t in play["tasks"] if t["name"].startswith("Write the reports and check the gate")][0]
+    assert report["run_once"] is True and report["delegate_to"] == "localhost"
+    assert report["block"][-1]["ansible.builtin.assert"]["that"] == "__dockerd_audit_offending | length == 0"
+
+
 def test_the_play_validates_its_severity_choices_in_the_modules_order():
     from ansible_collections.dockerd.exposure.plugins.module_utils._exposure_findings import SEVERITIES as ORDER
 
     play = _audit_play()
     assert play["vars"]["__dockerd_audit_severities"] == list(ORDER)
-    spec = [p for p in yaml.safe_load(open(os.path.join(REPO, "playbooks", "audit.yml")))
-            if p["name"] == "Validate the audit settings"][0]["vars"]["__dockerd_audit_spec"]
+    spec = play["vars"]["__dockerd_audit_spec"]
     assert spec["dockerd_audit_fail_severity"]["choices"] == ["none"] + list(ORDER)
     assert spec["dockerd_audit_fail_severity"]["default"] == "high"
 
