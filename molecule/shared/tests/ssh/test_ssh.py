@@ -2,6 +2,7 @@
 checking stays on, and every way in that is not a listed key is refused."""
 
 import os
+import re
 import sys
 
 import pytest
@@ -89,11 +90,35 @@ def test_listed_user_is_in_the_socket_group(host):
     assert "docker" in host.user("alice").groups
 
 
+def _summary_rows(output):
+    """The summary's ssh rows, e.g. 'ssh  ssh://alice@172.x  ok  612.0 ms' (the YAML callback
+    may wrap a row, so whitespace includes line breaks)."""
+    return re.findall(r"\sssh\s+ssh://\S+\s+\S+\s+[0-9.]+\s+ms|\sssh\s+ssh://\S+\s+\S+", output)
+
+
+def test_summary_checks_ssh_from_the_controller():
+    result = run_expose(DAEMON, {})
+    assert result.returncode == 0, result.stdout[-3000:]
+    rows = _summary_rows(result.stdout)
+    assert len(rows) == 1 and re.search(r"ssh://alice@[0-9.]+\s+ok\s+[0-9.]+\s+ms", rows[0]), rows
+
+
+def test_summary_fails_the_ssh_row_for_an_unlisted_key():
+    ephemeral = os.environ["MOLECULE_EPHEMERAL_DIRECTORY"]
+    result = run_expose(DAEMON, {"dockerd_check_ssh_identity_file": os.path.join(ephemeral, "ssh", "mallory")})
+    assert result.returncode != 0
+    rows = _summary_rows(result.stdout)
+    assert len(rows) == 1 and "FAILED" in rows[0], rows
+    assert "Permission denied (publickey)" in result.stdout
+
+
 def test_removed_key_no_longer_gets_in(host, client):
     ephemeral = os.environ["MOLECULE_EPHEMERAL_DIRECTORY"]
     mallory_key = open(os.path.join(ephemeral, "ssh", "mallory.pub")).read().strip()
     alice_key = open(os.path.join(ephemeral, "ssh", "alice.pub")).read().strip()
-    rotated = {"dockerd_ssh_users": [{"name": "alice", "authorized_keys": [mallory_key]}]}
+    # The controller's ssh check logs in with the key that is listed now.
+    rotated = {"dockerd_ssh_users": [{"name": "alice", "authorized_keys": [mallory_key]}],
+               "dockerd_check_ssh_identity_file": os.path.join(ephemeral, "ssh", "mallory")}
     result = run_expose(DAEMON, rotated)
     assert result.returncode == 0, result.stdout[-3000:]
     try:
