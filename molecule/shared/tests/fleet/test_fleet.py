@@ -1,0 +1,117 @@
+"""fleet: three daemons rolled out one at a time (serial 1). One is broken mid-rollout: the
+others finish, the broken one is rolled back and serves its previous configuration, the
+summary names it, and the keeper containers on every host keep running throughout."""
+
+import json
+import os
+import re
+import subprocess
+import sys
+
+import pytest
+import testinfra
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(__file__)))
+from conftest import REPO, container_ip, managed_checksums  # noqa: E402
+
+testinfra_hosts = ["dx-fleet-1", "dx-fleet-2", "dx-fleet-3"]
+DAEMONS = testinfra_hosts
+BROKEN = "dx-fleet-2"
+KEEPER = "docker inspect -f '{{.State.StartedAt}} {{.State.Pid}}' keeper"
+DOCKERD_START = "systemctl show -p ExecMainStartTimestampMonotonic --value docker.service"
+
+
+def _host(request, name):
+    return testinfra.get_host("ansible://" + name, ansible_inventory=request.config.getoption("ansible_inventory"))
+
+
+def _expose(extra_vars):
+    """expose.yml over the whole fleet, as an operator runs it."""
+    cmd = ["ansible-playbook", "-i", os.environ["MOLECULE_INVENTORY_FILE"],
+           os.path.join(REPO, "playbooks", "expose.yml"), "-e", json.dumps(extra_vars)]
+    return subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                          env=dict(os.environ, ANSIBLE_FORCE_COLOR="0"))
+
+
+def _ping_tls(name):
+    """/_ping over mutual TLS from the controller with the admin bundle; curl's exit code."""
+    bundle = os.path.join(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"], "pki", "clients", "admin")
+    return subprocess.run(
+        ["curl", "-sS", "--max-time", "5", "--cacert", bundle + "/ca.pem", "--cert", bundle + "/cert.pem",
+         "--key", bundle + "/key.pem", "https://%s:2376/_ping" % container_ip(name)],
+        capture_output=True, text=True)
+
+
+def test_keeper_survived_converge_and_idempotence(host):
+    """Converge restarted dockerd (live-restore and, on dx-fleet-3, TLS came in) after the keeper
+    started; the keeper still has its first start time and PID."""
+    before = host.file("/etc/dockerd-exposure-keeper-started").content_string.strip()
+    assert host.check_output(KEEPER).strip() == before
+    keeper_started = int(host.check_output("stat -c %Y /etc/dockerd-exposure-keeper-started"))
+    dockerd_started = int(host.check_output("date -d \"$(systemctl show -p ActiveEnterTimestamp --value docker.service)\" +%s"))
+    assert dockerd_started >= keeper_started, "dockerd was not restarted after the keeper started; the check proves nothing"
+
+
+@pytest.fixture(scope="module")
+def broken_rollout(request):
+    """Roll tls and tcp out to every daemon, with dx-fleet-2 given a TLS address that is not on
+    it (docker.socket cannot bind it): a health failure only the restart reveals."""
+    hosts = {name: _host(request, name) for name in DAEMONS}
+    before = {name: dict(keeper=h.check_output(KEEPER).strip(), files=managed_checksums(h),
+                         dockerd=h.check_output(DOCKERD_START).strip()) for name, h in hosts.items()}
+    result = _expose({
+        "dockerd_expose": ["unix", "tcp", "tls"],
+        "dockerd_tls_address": "{{ '10.255.255.1' if inventory_hostname == '%s' else '0.0.0.0' }}" % BROKEN,
+    })
+    after = {name: dict(keeper=h.check_output(KEEPER).strip(), files=managed_checksums(h),
+                        dockerd=h.check_output(DOCKERD_START).strip()) for name, h in hosts.items()}
+    return dict(result=result, before=before, after=after, hosts=hosts)
+
+
+def test_the_run_fails_and_names_the_broken_host(broken_rollout):
+    out = broken_rollout["result"].stdout
+    assert broken_rollout["result"].returncode != 0, out[-3000:]
+    assert "dockerd did not come back on %s" % BROKEN in out, out[-3000:]
+    rows = [line for line in out.splitlines() if re.search(r"\b%s\b.*NOT RUN" % BROKEN, line)]
+    assert rows, out[-3000:]
+
+
+def test_serial_one_host_per_batch_in_order(broken_rollout):
+    """serial 1: in the rollout play the hosts' task results come in three runs, one host
+    after the other (all at once would interleave them), and the host after the broken one
+    still ran (max_fail_percentage 100)."""
+    out = broken_rollout["result"].stdout
+    rollout = out.split("PLAY [Expose dockerd on the daemon hosts, batch by batch]", 1)[1]
+    rollout = rollout.split("PLAY [Give the client hosts", 1)[0]
+    seen = re.findall(r"^(?:ok|changed|skipping|fatal|included): \[(dx-fleet-\d)", rollout, re.M)
+    runs = [name for i, name in enumerate(seen) if i == 0 or seen[i - 1] != name]
+    assert runs == ["dx-fleet-1", "dx-fleet-2", "dx-fleet-3"], runs
+    recap = {m.group(1): int(m.group(2)) for m in re.finditer(r"^(dx-fleet-\d)\s*:.*failed=(\d+)", out, re.M)}
+    assert recap == {"dx-fleet-1": 0, "dx-fleet-2": 1, "dx-fleet-3": 0}, out[-2000:]
+
+
+@pytest.mark.parametrize("name", ["dx-fleet-1", "dx-fleet-3"])
+def test_the_other_hosts_finished(broken_rollout, name):
+    assert broken_rollout["after"][name]["files"] != broken_rollout["before"][name]["files"]
+    ping = _ping_tls(name)
+    assert ping.stdout == "OK", ping.stderr
+    assert broken_rollout["hosts"][name].run("curl -sf http://127.0.0.1:2375/_ping").stdout == "OK"
+
+
+def test_the_broken_host_serves_its_previous_configuration(broken_rollout):
+    host = broken_rollout["hosts"][BROKEN]
+    assert broken_rollout["after"][BROKEN]["files"] == broken_rollout["before"][BROKEN]["files"]
+    assert host.run("curl -sf --unix-socket /run/docker.sock http://localhost/_ping").stdout == "OK"
+    assert host.run("curl -sf http://127.0.0.1:2375/_ping").stdout == "OK"
+    assert _ping_tls(BROKEN).returncode != 0
+    assert not host.socket("tcp://0.0.0.0:2376").is_listening
+
+
+@pytest.mark.parametrize("name", DAEMONS)
+def test_containers_kept_running_through_the_rollout(broken_rollout, name):
+    """live-restore: same start time and PID before and after, though dockerd restarted
+    (on dx-fleet-2 twice: the failed start and the rollback)."""
+    state = broken_rollout
+    assert state["after"][name]["keeper"] == state["before"][name]["keeper"]
+    if name != "dx-fleet-3":  # dx-fleet-3 only gains plain tcp: a proxy, no dockerd restart
+        assert state["after"][name]["dockerd"] != state["before"][name]["dockerd"]
