@@ -1,5 +1,5 @@
 # dockerd.exposure — every target does its own set-up and is cheap to rerun.
-#   make demo      create a local lab, expose it, print the summary
+#   make demo      create a local lab, expose it, check it, audit it
 #   make test      lint, unit tests and every Molecule scenario
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
@@ -89,6 +89,8 @@ lab: venv image
 
 demo: lab
 	@$(BIN)/ansible-playbook -i lab/inventory.yml playbooks/expose.yml
+	@$(BIN)/ansible-playbook -i lab/inventory.yml playbooks/audit.yml
+	@echo "[demo] lab/inventory.yml exposed, checked and audited; reports in reports/ (latest.md, latest.json, latest.html)"
 
 lab-destroy: venv
 	@$(BIN)/ansible-playbook playbooks/lab.yml -e dockerd_lab_state=absent
