@@ -3,12 +3,12 @@ Ansible's own templar over hand-made host results (no host, no playbook run)."""
 
 import json
 import os
+import subprocess
+import sys
 
 import jmespath
 import pytest
 import yaml
-from ansible.parsing.dataloader import DataLoader
-from ansible.template import Templar, trust_as_template
 
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
 TEMPLATES = os.path.join(REPO, "playbooks", "templates")
@@ -31,26 +31,44 @@ def _tasks(tasks):
                 yield sub
 
 
-def _templar(variables):
-    return Templar(loader=DataLoader(), variables=variables).copy_with_new_env(searchpath=[TEMPLATES])
+# Ansible's controller-side templating runs in a child process: importing it here would change
+# how module warnings are collected for the module unit tests that run after these.
+_TEMPLATE = r"""
+import json, sys
+from ansible.parsing.dataloader import DataLoader
+from ansible.template import Templar, trust_as_template
+
+job = json.load(sys.stdin)
+variables = {k: trust_as_template(v) if k in job["lazy"] and isinstance(v, str) else v
+             for k, v in job["variables"].items()}
+templar = Templar(loader=DataLoader(), variables=variables).copy_with_new_env(searchpath=[job["searchpath"]])
+json.dump(templar.template(trust_as_template(job["source"])), sys.stdout)
+"""
+
+
+def _template(source, variables, lazy=()):
+    """Render source with Ansible's templar; variables named in lazy are templates themselves."""
+    job = {"source": source, "variables": variables, "lazy": list(lazy), "searchpath": TEMPLATES}
+    result = subprocess.run([sys.executable, "-c", _TEMPLATE], input=json.dumps(job),
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr[-3000:]
+    return json.loads(result.stdout)
 
 
 def _render(name, variables):
     with open(os.path.join(TEMPLATES, name)) as handle:
-        return _templar(variables).template(trust_as_template(handle.read()))
+        return _template(handle.read(), variables)
 
 
 def _gate_query(gate):
     """The play's own expressions: the failing severities, then the JMESPath query."""
     play = _audit_play()
     # As in a play run: the play's variables are templates, resolved when used.
-    variables = {k: trust_as_template(v) if isinstance(v, str) else v for k, v in play["vars"].items()}
-    variables["dockerd_audit_fail_severity"] = gate
-    templar = _templar(variables)
-    failing = templar.template(variables["__dockerd_audit_failing"])
+    variables = dict(play["vars"], dockerd_audit_fail_severity=gate)
+    lazy = [k for k, v in play["vars"].items() if isinstance(v, str)]
+    failing = _template(play["vars"]["__dockerd_audit_failing"], variables, lazy)
     task = [t for t in _tasks(play["tasks"]) if t["name"].startswith("Select the findings")][0]
-    query = _templar(dict(variables, __dockerd_audit_failing=failing)).template(
-        trust_as_template(task["vars"]["__dockerd_audit_query"]))
+    query = _template(task["vars"]["__dockerd_audit_query"], dict(variables, __dockerd_audit_failing=failing), lazy)
     return failing, query
 
 
