@@ -60,6 +60,8 @@ def broken_rollout(request):
     before = {name: dict(keeper=h.check_output(KEEPER).strip(), files=managed_checksums(h),
                          dockerd=h.check_output(DOCKERD_START).strip()) for name, h in hosts.items()}
     result = _expose({
+        "dockerd_rollout_batch": 1,
+        "dockerd_rollout_max_fail_percentage": 100,
         "dockerd_expose": ["unix", "tcp", "tls"],
         "dockerd_tls_address": "{{ '10.255.255.1' if inventory_hostname == '%s' else '0.0.0.0' }}" % BROKEN,
     })
@@ -115,3 +117,20 @@ def test_containers_kept_running_through_the_rollout(broken_rollout, name):
     assert state["after"][name]["keeper"] == state["before"][name]["keeper"]
     if name != "dx-fleet-3":  # dx-fleet-3 only gains plain tcp: a proxy, no dockerd restart
         assert state["after"][name]["dockerd"] != state["before"][name]["dockerd"]
+
+
+def test_a_batch_size_from_the_inventory_is_refused_before_any_change(request, tmp_path):
+    """serial cannot read inventory variables: a batch size set there would be ignored
+    silently, so the run stops before the first host changes and says to use -e."""
+    extra_inventory = tmp_path / "batch.yml"
+    extra_inventory.write_text("docker_daemons:\n  vars:\n    dockerd_rollout_batch: 1\n")
+    hosts = {name: _host(request, name) for name in DAEMONS}
+    before = {name: managed_checksums(h) for name, h in hosts.items()}
+    cmd = ["ansible-playbook", "-i", os.environ["MOLECULE_INVENTORY_FILE"], "-i", str(extra_inventory),
+           os.path.join(REPO, "playbooks", "expose.yml"), "-e", json.dumps({"dockerd_expose": ["unix", "tcp"]})]
+    result = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                            env=dict(os.environ, ANSIBLE_FORCE_COLOR="0"))
+    assert result.returncode != 0
+    assert "dockerd_rollout_batch=1 asks for batches of 1 host(s), but this batch holds 3" in result.stdout, result.stdout[-3000:]
+    assert "-e dockerd_rollout_batch=1" in result.stdout
+    assert {name: managed_checksums(h) for name, h in hosts.items()} == before
