@@ -76,6 +76,7 @@ def test_the_run_fails_and_names_the_broken_host(broken_rollout):
     assert "dockerd did not come back on %s" % BROKEN in out, out[-3000:]
     rows = [line for line in out.splitlines() if re.search(r"\b%s\b.*NOT RUN" % BROKEN, line)]
     assert rows, out[-3000:]
+    assert "NOT RUN - dockerd did not come back; rolled back" in " ".join(out.split())
 
 
 def test_serial_one_host_per_batch_in_order(broken_rollout):
