@@ -69,5 +69,7 @@ def test_rotate_rolls_out_like_expose():
     assert rollout[0]["serial"] == [p for p in expose if "serial" in p][0]["serial"]
     assert rollout[0]["max_fail_percentage"] == [p for p in expose if "serial" in p][0]["max_fail_percentage"]
     assert [r["role"] for r in rollout[0]["roles"]] == ["dockerd.exposure.tls", "dockerd.exposure.daemon"]
-    checks = [t for p in rotate for t in p.get("tasks", []) if "ansible.builtin.import_tasks" in t]
-    assert [t["ansible.builtin.import_tasks"] for t in checks] == ["tasks/endpoint_checks.yml"]
+    for book in (rotate, expose):
+        imports = [t["ansible.builtin.import_tasks"] for p in book for t in p.get("pre_tasks", []) + p.get("tasks", [])
+                   if "ansible.builtin.import_tasks" in t]
+        assert imports == ["tasks/batch_size.yml", "tasks/endpoint_checks.yml", "tasks/summary.yml"]
