@@ -67,9 +67,8 @@ def test_rotate_rolls_out_like_expose():
     rollout = [p for p in rotate if "serial" in p]
     assert len(rollout) == 1
     assert rollout[0]["serial"] == [p for p in expose if "serial" in p][0]["serial"]
-    assert rollout[0]["max_fail_percentage"] == [p for p in expose if "serial" in p][0]["max_fail_percentage"]
-    assert [r["role"] for r in rollout[0]["roles"]] == ["dockerd.exposure.tls", "dockerd.exposure.daemon"]
+    assert rollout[0]["vars"]["__dockerd_rollout_ssh"] is False
     for book in (rotate, expose):
         imports = [t["ansible.builtin.import_tasks"] for p in book for t in p.get("pre_tasks", []) + p.get("tasks", [])
                    if "ansible.builtin.import_tasks" in t]
-        assert imports == ["tasks/batch_size.yml", "tasks/endpoint_checks.yml", "tasks/summary.yml"]
+        assert imports == ["tasks/batch_size.yml", "tasks/rollout.yml", "tasks/endpoint_checks.yml", "tasks/summary.yml"]

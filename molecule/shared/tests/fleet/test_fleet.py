@@ -61,7 +61,7 @@ def broken_rollout(request):
                          dockerd=h.check_output(DOCKERD_START).strip()) for name, h in hosts.items()}
     result = _expose({
         "dockerd_rollout_batch": 1,
-        "dockerd_rollout_max_fail_percentage": 100,
+        "dockerd_rollout_max_fail_percentage": 50,
         "dockerd_expose": ["unix", "tcp", "tls"],
         "dockerd_tls_address": "{{ '10.255.255.1' if inventory_hostname == '%s' else '0.0.0.0' }}" % BROKEN,
     })
@@ -76,13 +76,13 @@ def test_the_run_fails_and_names_the_broken_host(broken_rollout):
     assert "dockerd did not come back on %s" % BROKEN in out, out[-3000:]
     rows = [line for line in out.splitlines() if re.search(r"\b%s\b.*NOT RUN" % BROKEN, line)]
     assert rows, out[-3000:]
-    assert "NOT RUN - dockerd did not come back; rolled back" in " ".join(out.split())
+    assert "NOT RUN - dockerd did not come back on %s" % BROKEN in " ".join(out.split())
 
 
 def test_serial_one_host_per_batch_in_order(broken_rollout):
     """serial 1: in the rollout play the hosts' task results come in three runs, one host
     after the other (all at once would interleave them), and the host after the broken one
-    still ran (max_fail_percentage 100)."""
+    still ran (dockerd_rollout_max_fail_percentage 50)."""
     out = broken_rollout["result"].stdout
     rollout = out.split("PLAY [Expose dockerd on the daemon hosts, batch by batch]", 1)[1]
     rollout = rollout.split("PLAY [Give the client hosts", 1)[0]
@@ -90,6 +90,7 @@ def test_serial_one_host_per_batch_in_order(broken_rollout):
     runs = [name for i, name in enumerate(seen) if i == 0 or seen[i - 1] != name]
     assert runs == ["dx-fleet-1", "dx-fleet-2", "dx-fleet-3"], runs
     recap = {m.group(1): int(m.group(2)) for m in re.finditer(r"^(dx-fleet-\d)\s*:.*failed=(\d+)", out, re.M)}
+    # dx-fleet-2 is rescued during the rollout and failed at the end, after the summary.
     assert recap == {"dx-fleet-1": 0, "dx-fleet-2": 1, "dx-fleet-3": 0}, out[-2000:]
 
 
