@@ -17,15 +17,17 @@ SUITE       ?= bookworm
 MATRIX_SUITE     ?= trixie
 MATRIX_SCENARIOS ?= $(filter default tls fleet,$(SCENARIOS))
 LAB_HOSTS   ?= 3
+# make test runs the scenarios in this many parallel lanes (tools/run-scenarios.sh).
+MOLECULE_JOBS ?= 2
 
 export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS)
 export ANSIBLE_FORCE_COLOR ?= false
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: help venv engine image lint unit ee molecule molecule-matrix test lab demo lab-destroy clean
+.PHONY: help venv engine image lint unit ee molecule molecule-matrix molecule-all test lab demo lab-destroy clean
 
 help:
-	@echo "make demo | test | lint | unit | ee | molecule [SCENARIO=name] | molecule-matrix [SCENARIO=name] | lab [LAB_HOSTS=n] | lab-destroy | clean"
+	@echo "make demo | test | lint | unit | ee | molecule [SCENARIO=name] | molecule-matrix [SCENARIO=name] | molecule-all [MOLECULE_JOBS=n] | lab [LAB_HOSTS=n] | lab-destroy | clean"
 
 $(STAMP): requirements/test.txt
 	@echo "[venv] Installing pinned Python requirements into $(VENV)"
@@ -81,7 +83,12 @@ molecule-matrix: venv engine
 	  MOLECULE_IMAGE=dockerd-exposure/target:$(MATRIX_SUITE) $(BIN)/molecule test -s $$s; \
 	done
 
-test: lint unit ee molecule molecule-matrix
+# Every scenario and the matrix, in MOLECULE_JOBS parallel lanes (make test).
+molecule-all: venv image
+	@tools/build-target-image.sh $(MATRIX_SUITE) >/dev/null
+	@tools/run-scenarios.sh -j $(MOLECULE_JOBS) $(SCENARIOS) $(addsuffix @$(MATRIX_SUITE),$(MATRIX_SCENARIOS))
+
+test: lint unit ee molecule-all
 	@echo "[test] lint, unit tests, Molecule scenarios ($(SCENARIOS)) and the $(MATRIX_SUITE) matrix ($(MATRIX_SCENARIOS)) passed"
 
 lab: venv image
