@@ -52,33 +52,18 @@ nodes=("$daemon" "${clients[@]}")
 work="$(mktemp -d /tmp/cr-client.XXXXXX)"
 pki="$work/pki"
 inv="$work/inventory"
-passed=0
-failed=0
-
-log() { printf '[client_role] %s\n' "$*" >&2; }
-ok() { passed=$((passed + 1)); printf 'ok     %s\n' "$*"; }
-nok() { failed=$((failed + 1)); printf 'FAILED %s\n' "$*"; }
-check() { # check "what" command...
-  local what="$1"; shift
-  if "$@" >"$work/check.out" 2>&1; then ok "$what"; else nok "$what"; sed 's/^/       /' "$work/check.out" | head -20; fi
-}
+proof=client_role
+# shellcheck source=../lib/harness.sh
+source "$here/../lib/harness.sh"
 show() { # show "what" command...: run, print the output indented, count as a check
   local what="$1"; shift
   if "$@" >"$work/check.out" 2>&1; then ok "$what"; else nok "$what"; fi
   sed 's/^/       | /' "$work/check.out" | head -30
 }
 
-cleanup() {
-  if [ "${KEEP:-0}" = 1 ]; then log "KEEP=1: containers ${nodes[*]} and $work are kept."; return; fi
-  docker rm -f "${nodes[@]}" >/dev/null 2>&1 || true
-  docker network rm "$net" >/dev/null 2>&1 || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
 
 # --- hosts -------------------------------------------------------------------------------
-docker rm -f "${nodes[@]}" >/dev/null 2>&1 || true
-docker network rm "$net" >/dev/null 2>&1 || true
+remove_containers
 # Same container settings as the lab and Molecule (playbooks/vars/lab_container.yml).
 # shellcheck source=../lib/containers.sh
 source "$(dirname "$0")/../lib/containers.sh"
@@ -188,12 +173,7 @@ EOF
 daemon_vars 'dockerd_expose: [unix, tls, ssh]'
 
 # --- helpers -----------------------------------------------------------------------------
-mkdir -p "$root/.cache/collections/ansible_collections/dockerd"
-[ -e "$root/.cache/collections/ansible_collections/dockerd/exposure" ] \
-  || ln -sfn ../../../.. "$root/.cache/collections/ansible_collections/dockerd/exposure"
-export ANSIBLE_COLLECTIONS_PATH="$root/.cache/collections"
-export ANSIBLE_NOCOLOR=1 ANSIBLE_FORCE_COLOR=0 ANSIBLE_RETRY_FILES_ENABLED=0
-export ANSIBLE_DEPRECATION_WARNINGS=0
+use_collection
 
 run=0
 play() { # play NAME [ansible-playbook args...]; log in $work/NAME.log, returns its exit code

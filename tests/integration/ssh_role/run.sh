@@ -45,31 +45,16 @@ net=sr-net
 daemon=sr-daemon
 client=sr-client
 work="$(mktemp -d /tmp/sr-ssh.XXXXXX)"
+nodes=("$daemon" "$client")
 inv="$work/inventory"
 dropin=/etc/ssh/sshd_config.d/50-dockerd-exposure.conf
-passed=0
-failed=0
-
-log() { printf '[ssh_role] %s %s\n' "$(date +%T)" "$*" >&2; }
-ok() { passed=$((passed + 1)); printf 'ok     %s\n' "$*"; }
-nok() { failed=$((failed + 1)); printf 'FAILED %s\n' "$*"; }
-check() { # check "what" command...
-  local what="$1"; shift
-  if "$@" >"$work/check.out" 2>&1; then ok "$what"; else nok "$what"; sed 's/^/       /' "$work/check.out" | head -20; fi
-}
+proof=ssh_role
+# shellcheck source=../lib/harness.sh
+source "$here/../lib/harness.sh"
 show() { printf '       -> %s\n' "$*"; }
 
-cleanup() {
-  if [ "${KEEP:-0}" = 1 ]; then log "KEEP=1: containers $daemon, $client and $work are kept."; return; fi
-  docker rm -f "$daemon" "$client" >/dev/null 2>&1 || true
-  docker network rm "$net" >/dev/null 2>&1 || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
 # --- hosts -------------------------------------------------------------------------------
-docker rm -f "$daemon" "$client" >/dev/null 2>&1 || true
-docker network rm "$net" >/dev/null 2>&1 || true
+remove_containers
 # Same container settings as the lab and Molecule (playbooks/vars/lab_container.yml).
 # shellcheck source=../lib/containers.sh
 source "$(dirname "$0")/../lib/containers.sh"
@@ -128,12 +113,7 @@ users alice2 "  - {name: alice, authorized_keys: ['$(pub alice2)']}"
 users absent "  - {name: alice, state: absent}"
 
 # --- helpers -----------------------------------------------------------------------------
-mkdir -p "$root/.cache/collections/ansible_collections/dockerd"
-[ -e "$root/.cache/collections/ansible_collections/dockerd/exposure" ] \
-  || ln -sfn ../../../.. "$root/.cache/collections/ansible_collections/dockerd/exposure"
-export ANSIBLE_COLLECTIONS_PATH="$root/.cache/collections"
-export ANSIBLE_NOCOLOR=1 ANSIBLE_FORCE_COLOR=0 ANSIBLE_RETRY_FILES_ENABLED=0
-export ANSIBLE_DEPRECATION_WARNINGS=0
+use_collection
 
 run=0
 play() { # play NAME VARSFILE [ansible-playbook args...]; log in $work/NAME.log

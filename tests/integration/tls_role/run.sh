@@ -45,28 +45,13 @@ nodes=(tr-node1 tr-node2)
 work="$(mktemp -d /tmp/tr-tls.XXXXXX)"
 pki="$work/pki"
 inv="$work/inventory"
-passed=0
-failed=0
+proof=tls_role
+# shellcheck source=../lib/harness.sh
+source "$here/../lib/harness.sh"
 
-log() { printf '[tls_role] %s\n' "$*" >&2; }
-ok() { passed=$((passed + 1)); printf 'ok     %s\n' "$*"; }
-nok() { failed=$((failed + 1)); printf 'FAILED %s\n' "$*"; }
-check() { # check "what" command...
-  local what="$1"; shift
-  if "$@" >"$work/check.out" 2>&1; then ok "$what"; else nok "$what"; sed 's/^/       /' "$work/check.out" | head -20; fi
-}
-
-cleanup() {
-  if [ "${KEEP:-0}" = 1 ]; then log "KEEP=1: containers ${nodes[*]} and $work are kept."; return; fi
-  docker rm -f "${nodes[@]}" >/dev/null 2>&1 || true
-  docker network rm "$net" >/dev/null 2>&1 || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
 
 # --- hosts -------------------------------------------------------------------------------
-docker rm -f "${nodes[@]}" >/dev/null 2>&1 || true
-docker network rm "$net" >/dev/null 2>&1 || true
+remove_containers
 # Same container settings as the lab and Molecule (playbooks/vars/lab_container.yml).
 # shellcheck source=../lib/containers.sh
 source "$(dirname "$0")/../lib/containers.sh"
@@ -89,17 +74,13 @@ all:
         ansible_python_interpreter: /usr/bin/python3
 EOF
 cat >"$work/vars.yml" <<EOF
+dockerd_expose: [unix, tls]
 dockerd_tls_pki_dir: $pki
 dockerd_tls_clients: [{name: alice}, {name: bob}]
 EOF
 
 # --- helpers -----------------------------------------------------------------------------
-mkdir -p "$root/.cache/collections/ansible_collections/dockerd"
-[ -e "$root/.cache/collections/ansible_collections/dockerd/exposure" ] \
-  || ln -sfn ../../../.. "$root/.cache/collections/ansible_collections/dockerd/exposure"
-export ANSIBLE_COLLECTIONS_PATH="$root/.cache/collections"
-export ANSIBLE_NOCOLOR=1 ANSIBLE_FORCE_COLOR=0 ANSIBLE_RETRY_FILES_ENABLED=0
-export ANSIBLE_DEPRECATION_WARNINGS=0
+use_collection
 
 run=0
 play() { # play NAME [ansible-playbook args...]; log in $work/NAME.log, returns its exit code
