@@ -2,6 +2,7 @@
 
 import json
 import os
+import shlex
 import subprocess
 
 import pytest
@@ -14,6 +15,17 @@ MANAGED_FILES = (
     "/etc/docker/daemon.json",
     "/etc/systemd/system/dockerd-exposure-tcp.socket",
     "/etc/systemd/system/dockerd-exposure-tcp.service",
+)
+# What else a run may write on a daemon host: the tls role's server material, the ssh role's
+# sshd drop-in, and the accounts and groups (socket group, docker-over-ssh users). Checked
+# where a run must change nothing at all (bad input).
+HOST_FILES = MANAGED_FILES + (
+    "/etc/docker/tls/ca.pem",
+    "/etc/docker/tls/server-cert.pem",
+    "/etc/docker/tls/server-key.pem",
+    "/etc/ssh/sshd_config.d/50-dockerd-exposure.conf",
+    "/etc/passwd",
+    "/etc/group",
 )
 
 
@@ -46,12 +58,15 @@ def container_ip(name):
     return out[0]
 
 
-def managed_checksums(host):
-    """sha256 of every managed file on the host (None when absent)."""
-    sums = {}
-    for path in MANAGED_FILES:
-        f = host.file(path)
-        sums[path] = f.sha256sum if f.exists else None
+def managed_checksums(host, paths=MANAGED_FILES):
+    """sha256 of every managed file (or of paths) on the host (None when absent), in one call."""
+    out = host.check_output(
+        'for f in %s; do if [ -e "$f" ]; then sha256sum "$f"; else echo "- $f"; fi; done'
+        % " ".join(shlex.quote(p) for p in paths))
+    sums = dict.fromkeys(paths)
+    for line in out.splitlines():
+        digest, path = line.split(None, 1)
+        sums[path] = None if digest == "-" else digest
     return sums
 
 
