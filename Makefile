@@ -24,10 +24,10 @@ export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS)
 export ANSIBLE_FORCE_COLOR ?= false
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: help venv engine image lint unit ee molecule molecule-matrix molecule-all test lab demo lab-destroy clean
+.PHONY: help venv engine image lint unit ee molecule molecule-matrix molecule-all test lab demo lab-destroy bench clean
 
 help:
-	@echo "make demo | test | lint | unit | ee | molecule [SCENARIO=name] | molecule-matrix [SCENARIO=name] | molecule-all [MOLECULE_JOBS=n] | lab [LAB_HOSTS=n] | lab-destroy | clean"
+	@echo "make demo | test | lint | unit | ee | molecule [SCENARIO=name] | molecule-matrix [SCENARIO=name] | molecule-all [MOLECULE_JOBS=n] | lab [LAB_HOSTS=n] | lab-destroy | bench | clean"
 
 $(STAMP): requirements/test.txt
 	@echo "[venv] Installing pinned Python requirements into $(VENV)"
@@ -101,6 +101,11 @@ demo: lab
 
 lab-destroy: venv
 	@$(BIN)/ansible-playbook playbooks/lab.yml -e dockerd_lab_state=absent
+
+# Measurements on a lab of its own (replaces `make lab`, removed at the end); not in `make test`.
+# Knobs: BENCH_SIZES="1 2 4 8" BENCH_CALLS=20 BENCH_BUDGET=1500 (docs/benchmark.md).
+bench: venv image
+	@$(BIN)/python tools/bench/bench.py
 
 clean: lab-destroy
 	rm -rf $(VENV) .cache lab results reports
