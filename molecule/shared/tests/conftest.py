@@ -14,6 +14,8 @@ MANAGED_FILES = (
     "/etc/docker/daemon.json",
     "/etc/systemd/system/dockerd-exposure-tcp.socket",
     "/etc/systemd/system/dockerd-exposure-tcp.service",
+    "/etc/dockerd-exposure/firewall.nft",
+    "/etc/systemd/system/dockerd-exposure-firewall.service",
 )
 
 
