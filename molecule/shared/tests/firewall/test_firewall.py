@@ -235,5 +235,14 @@ def test_bad_source_fails_before_any_change(host):
     assert host.check_output("sha256sum /etc/dockerd-exposure/firewall.nft") == before
 
 
-def test_exposure_info_sees_no_problem(exposure):
+def test_exposure_info_reports_the_firewall(exposure, hostvars):
     assert exposure["modes"] == ["tcp", "tls", "unix"]
+    allowed_ip = hostvars["molecule_fw_allowed_ip"]
+    assert exposure["firewall"] == {
+        "loaded": True,
+        "loopback_allowed": True,
+        "ports": [
+            {"port": 2375, "allowed_sources": [allowed_ip, "2001:db8::/32"]},
+            {"port": 2376, "allowed_sources": [allowed_ip, "192.0.2.0/24", "2001:db8:1::7"]},
+        ],
+    }
