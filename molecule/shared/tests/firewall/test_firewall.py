@@ -60,14 +60,17 @@ def _controller_connect(port):
 def _docker_rules(host):
     """The whole ruleset without our table: Docker's (iptables-nft) tables and anything else."""
     ruleset = json.loads(host.check_output("nft -j list ruleset"))["nftables"]
-    ours = [item for item in ruleset if any(item.get(kind, {}).get("table") == "dockerd_exposure"
-                                            for kind in ("table", "chain", "set", "rule"))]
+    ours = [item for item in ruleset
+            if item.get("table", {}).get("name") == "dockerd_exposure"
+            or any(item.get(kind, {}).get("table") == "dockerd_exposure" for kind in ("chain", "set", "rule"))]
     return [item for item in ruleset if item not in ours and "metainfo" not in item], ours
 
 
 def _strip_handles(items):
+    """Rules as written: without handles and without packet/byte counters, which traffic moves."""
     text = json.dumps(items, sort_keys=True)
-    return json.loads(text, object_hook=lambda d: {k: v for k, v in d.items() if k != "handle"})
+    return json.loads(text, object_hook=lambda d: {k: v for k, v in d.items()
+                                                   if k not in ("handle", "packets", "bytes")})
 
 
 def _invocation(host):
