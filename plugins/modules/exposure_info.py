@@ -249,6 +249,27 @@ hosts:
   type: list
   elements: str
   sample: ["fd://"]
+firewall:
+  description:
+    - The allowed sources of the TCP and TLS ports, as the daemon role's nftables table
+      (C(table inet dockerd_exposure)) filters them right now (C(nft -j list table)).
+  returned: always
+  type: dict
+  contains:
+    loaded:
+      description: Whether the table is loaded; false when it is not, or nft is not installed.
+      type: bool
+      returned: always
+    loopback_allowed:
+      description: Whether the table lets loopback through (null when not loaded).
+      type: bool
+      returned: always
+    ports:
+      description: Each filtered port with the addresses and networks allowed to reach it.
+      type: list
+      elements: dict
+      returned: always
+  sample: {loaded: true, loopback_allowed: true, ports: [{port: 2375, allowed_sources: ["10.0.0.0/8"]}]}
 tls:
   description: TLS settings dockerd ends up with, from flags, daemon.json and environment.
   returned: always
@@ -354,6 +375,7 @@ from ansible.module_utils.common.text.converters import to_native
 
 from ansible_collections.dockerd.exposure.plugins.module_utils import _exposure_parse as parse
 from ansible_collections.dockerd.exposure.plugins.module_utils import _exposure_findings as findings
+from ansible_collections.dockerd.exposure.plugins.module_utils import _firewall as firewall
 
 SERVICE_UNIT = "docker.service"
 SOCKET_UNIT = "docker.socket"
@@ -662,6 +684,17 @@ def _pending(service_props, socket_props, service, socket, daemon_json, tls):
     }
 
 
+def _firewall_facts(module):
+    nft = module.get_bin_path("nft", opt_dirs=["/usr/sbin", "/sbin"])
+    if not nft:
+        return firewall.no_firewall()
+    rc, out, _err = module.run_command([nft, "-j", "list", "table", firewall.FIREWALL_FAMILY, firewall.FIREWALL_TABLE],
+                                       environ_update={"LC_ALL": "C"})
+    if rc != 0:
+        return firewall.no_firewall()
+    return firewall.parse_firewall(out)
+
+
 def gather(module):
     warn_days = module.params["cert_warning_days"]
     systemctl = module.get_bin_path("systemctl")
@@ -756,6 +789,7 @@ def gather(module):
         "tcp_listeners": tcp_listeners,
         "hosts": hosts,
         "tls": tls,
+        "firewall": _firewall_facts(module),
     }
     facts["pending"] = _pending(service_props, socket_props, service, socket, daemon_json, tls)
     facts["modes"] = findings.compute_modes(unix_sockets, tcp_listeners, tls, api_ports)

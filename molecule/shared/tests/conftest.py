@@ -15,6 +15,8 @@ MANAGED_FILES = (
     "/etc/docker/daemon.json",
     "/etc/systemd/system/dockerd-exposure-tcp.socket",
     "/etc/systemd/system/dockerd-exposure-tcp.service",
+    "/etc/dockerd-exposure/firewall.nft",
+    "/etc/systemd/system/dockerd-exposure-firewall.service",
 )
 # What else a run may write on a daemon host: the tls role's server material, the ssh role's
 # sshd drop-in, and the accounts and groups (socket group, docker-over-ssh users). Checked

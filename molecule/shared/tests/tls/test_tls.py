@@ -219,3 +219,173 @@ def test_docker_context_made_by_the_client_role(client):
     assert result.rc == 0, result.stderr
     key = client.file("/root/.docker/dockerd-exposure/tls/admin/key.pem")
     assert key.mode == 0o600
+
+
+# -- security probes (issue 6): expired client certificate, old TLS versions, the CA key
+
+def _issue_client_cert(directory, not_valid_after):
+    """A client certificate signed by the scenario's real CA, valid until not_valid_after."""
+    import datetime
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+    with open(os.path.join(_pki(), "ca", "ca-key.pem"), "rb") as f:
+        ca_key = serialization.load_pem_private_key(f.read(), password=None)
+    with open(os.path.join(_pki(), "ca", "ca.pem"), "rb") as f:
+        ca_cert = x509.load_pem_x509_certificate(f.read())
+    key = ec.generate_private_key(ec.SECP256R1())
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "probe")]))
+        .issuer_name(ca_cert.subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(not_valid_after - datetime.timedelta(days=30))
+        .not_valid_after(not_valid_after)
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.CLIENT_AUTH]), critical=False)
+        .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False)
+        .sign(ca_key, hashes.SHA256())
+    )
+    os.makedirs(directory, mode=0o700, exist_ok=True)
+    with open(os.open(os.path.join(directory, "key.pem"), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb") as f:
+        f.write(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                  serialization.NoEncryption()))
+    with open(os.path.join(directory, "cert.pem"), "wb") as f:
+        f.write(cert.public_bytes(serialization.Encoding.PEM))
+    with open(os.path.join(_pki(), "ca", "ca.pem"), "rb") as src, open(os.path.join(directory, "ca.pem"), "wb") as dst:
+        dst.write(src.read())
+    return directory
+
+
+def _cli_with_issued_cert(client, tmp_path, name, not_valid_after):
+    """docker CLI from the client container with a certificate issued by the real CA."""
+    bundle = _issue_client_cert(str(tmp_path / name), not_valid_after)
+    target = "/root/probe-%s" % name
+    client.run("rm -rf %s && mkdir -m 0700 %s" % (target, target))
+    for f in ("ca.pem", "cert.pem", "key.pem"):
+        subprocess.run(["docker", "cp", os.path.join(bundle, f), "dx-tls-client:%s/%s" % (target, f)], check=True)
+    return _cli(client, "--tlsverify -H %s:2376 version --format '{{.Server.Version}}'" % DAEMON, cert_path=target)
+
+
+def test_expired_client_cert_from_the_real_ca_is_refused(client, tmp_path):
+    import datetime
+
+    now = datetime.datetime.now(datetime.timezone.utc)
+    result = _cli_with_issued_cert(client, tmp_path, "expired", now - datetime.timedelta(days=1))
+    print("expired client certificate:", result.stderr.strip())
+    assert result.rc != 0
+    assert "bad certificate" in result.stderr or "expired" in result.stderr, result.stderr
+
+
+def test_same_client_cert_but_valid_is_accepted(client, tmp_path):
+    # The twin: the same construction with a date in the future works, so the refusal above
+    # is the expiry and nothing else.
+    import datetime
+
+    now = datetime.datetime.now(datetime.timezone.utc)
+    result = _cli_with_issued_cert(client, tmp_path, "valid", now + datetime.timedelta(days=1))
+    assert result.rc == 0, result.stderr
+    assert result.stdout.strip()
+
+
+def _handshake(version):
+    """A TLS handshake at exactly one protocol version, from the controller, with the admin
+    client certificate; returns (negotiated version, /_ping answer) or raises ssl.SSLError."""
+    import socket
+    import warnings
+
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    context.load_verify_locations(_bundle() + "/ca.pem")
+    context.load_cert_chain(_bundle() + "/cert.pem", _bundle() + "/key.pem")
+    context.check_hostname = False
+    # Level 0 lets this OpenSSL offer TLS 1.0/1.1 at all, so a refusal is the daemon's.
+    context.set_ciphers("DEFAULT:@SECLEVEL=0")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        context.minimum_version = context.maximum_version = getattr(ssl.TLSVersion, version)
+    with socket.create_connection((container_ip(DAEMON), 2376), timeout=5) as raw:
+        with context.wrap_socket(raw, server_hostname=DAEMON) as tls:
+            tls.sendall(b"GET /_ping HTTP/1.1\r\nHost: docker\r\nConnection: close\r\n\r\n")
+            return tls.version(), tls.recv(4096).decode()
+
+
+@pytest.mark.parametrize("version", ["TLSv1", "TLSv1_1"])
+def test_old_tls_versions_are_refused_by_the_daemon(version):
+    with pytest.raises(ssl.SSLError) as refused:
+        _handshake(version)
+    print("%s: %s" % (version, refused.value))
+    # The daemon's alert, not a local "no protocols available": the offer was really sent.
+    assert "PROTOCOL_VERSION" in str(refused.value) or "protocol version" in str(refused.value), refused.value
+
+
+@pytest.mark.parametrize("version", ["TLSv1_2", "TLSv1_3"])
+def test_tls_12_and_13_handshakes_work_with_the_same_probe(version):
+    negotiated, answer = _handshake(version)
+    assert negotiated == version.replace("_", ".")
+    assert answer.startswith("HTTP/1.1 200") and answer.endswith("OK"), answer
+
+
+def _private_keys_on_the_daemon_host(host):
+    """Every PEM private key anywhere on the daemon host, read back to the controller (no CA
+    key material is ever sent to the host for the search)."""
+    # -I: a program that merely contains the words (ssh-keygen, libcrypto) is no PEM key file;
+    # binary key files are covered by the DER comparison below.
+    found = host.run("grep -rlZI --exclude-dir=proc --exclude-dir=sys --exclude-dir=dev -e 'PRIVATE KEY-----' / "
+                     "2>/dev/null | xargs -0r -n1 sh -c 'printf \"%s\\0\" \"$0\"; cat \"$0\"; printf \"\\0\\0\"'")
+    keys = {}
+    for chunk in found.stdout_bytes.decode("utf-8", "replace").split("\0\0"):
+        if "\0" in chunk:
+            path, text = chunk.split("\0", 1)
+            keys[path.strip()] = text
+    return keys
+
+
+def _same_private_key(pem_text, public_key):
+    """Whether a PEM blob holds (among its blocks) the private key of public_key."""
+    import re
+
+    from cryptography.hazmat.primitives import serialization
+
+    for block in re.findall(r"-----BEGIN [A-Z ]*PRIVATE KEY-----.*?-----END [A-Z ]*PRIVATE KEY-----", pem_text, re.S):
+        try:
+            key = serialization.load_pem_private_key(block.encode(), password=None)
+        except (ValueError, TypeError):
+            continue
+        if key.public_key().public_numbers() == public_key.public_numbers():
+            return True
+    return False
+
+
+def test_no_file_on_the_daemon_host_holds_the_ca_private_key(host):
+    from cryptography.hazmat.primitives import serialization
+
+    with open(os.path.join(_pki(), "ca", "ca-key.pem"), "rb") as f:
+        ca_key = serialization.load_pem_private_key(f.read(), password=None)
+    keys = _private_keys_on_the_daemon_host(host)
+    # The twin: the same search finds the server key and recognises it by content, as the
+    # private key of the server certificate's public key.
+    assert "/etc/docker/tls/server-key.pem" in keys, sorted(keys)
+    server = [path for path, text in keys.items() if _same_private_key(text, _server_public_key(host))]
+    assert server == ["/etc/docker/tls/server-key.pem"], server
+    holding = [path for path, text in keys.items() if _same_private_key(text, ca_key.public_key())]
+    assert holding == [], "the CA private key is on the daemon host in %s" % holding
+    # DER (no PEM header): any file of exactly the DER sizes is compared by hash.
+    import hashlib
+
+    ders = [ca_key.private_bytes(serialization.Encoding.DER, fmt, serialization.NoEncryption())
+            for fmt in (serialization.PrivateFormat.PKCS8, serialization.PrivateFormat.TraditionalOpenSSL)]
+    sizes = " -o ".join("-size %dc" % len(der) for der in ders)
+    sums = host.run("find / \\( -path /proc -o -path /sys -o -path /dev \\) -prune -o -type f \\( %s \\) "
+                    "-exec sha256sum {} + 2>/dev/null" % sizes).stdout.split()
+    assert not set(hashlib.sha256(der).hexdigest() for der in ders) & set(sums[0::2])
+
+
+def _server_public_key(host):
+    from cryptography import x509
+
+    text = host.check_output("cat /etc/docker/tls/server-cert.pem")
+    return x509.load_pem_x509_certificate(text.encode()).public_key()

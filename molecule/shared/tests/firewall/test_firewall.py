@@ -1,0 +1,244 @@
+"""Allowed sources on the tcp and tls ports: our own nftables table on the daemon host,
+checked from a client that is allowed, one that is not, the controller and loopback; Docker's
+own rules stay as they are, and a firewall-only change never restarts dockerd."""
+
+import json
+import os
+import socket
+import subprocess
+import sys
+
+import pytest
+import testinfra
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(__file__)))
+from conftest import container_ip, run_expose  # noqa: E402
+
+testinfra_hosts = ["dx-fw-daemon"]
+DAEMON = "dx-fw-daemon"
+BUNDLE = "/root/.docker/dockerd-exposure/tls/admin"
+TABLE = "inet dockerd_exposure"
+
+
+def _client(request, name):
+    return testinfra.get_host("ansible://" + name, ansible_inventory=request.config.getoption("ansible_inventory"))
+
+
+@pytest.fixture(scope="module")
+def allowed(request):
+    return _client(request, "dx-fw-allowed")
+
+
+@pytest.fixture(scope="module")
+def denied(request):
+    return _client(request, "dx-fw-denied")
+
+
+def _tcp_ping(client, address=DAEMON):
+    return client.run("curl -sS -m 5 http://%s:2375/_ping" % address)
+
+
+def _tls_cli(client):
+    return client.run("DOCKER_CERT_PATH=%s docker --tlsverify -H %s:2376 version --format '{{.Server.Version}}'"
+                      % (BUNDLE, DAEMON))
+
+
+def _tls_curl(client):
+    return client.run("curl -sS -m 5 --cacert {b}/ca.pem --cert {b}/cert.pem --key {b}/key.pem "
+                      "https://{d}:2376/_ping".format(b=BUNDLE, d=DAEMON))
+
+
+def _controller_connect(port):
+    """A plain TCP connect from the controller; returns None when it connects, else the error."""
+    try:
+        with socket.create_connection((container_ip(DAEMON), port), timeout=5):
+            return None
+    except OSError as error:
+        return error
+
+
+def _docker_rules(host):
+    """The whole ruleset without our table: Docker's (iptables-nft) tables and anything else."""
+    ruleset = json.loads(host.check_output("nft -j list ruleset"))["nftables"]
+    ours = [item for item in ruleset
+            if item.get("table", {}).get("name") == "dockerd_exposure"
+            or any(item.get(kind, {}).get("table") == "dockerd_exposure" for kind in ("chain", "set", "rule"))]
+    return [item for item in ruleset if item not in ours and "metainfo" not in item], ours
+
+
+def _strip_handles(items):
+    """Rules as written: without handles and without packet/byte counters, which traffic moves."""
+    text = json.dumps(items, sort_keys=True)
+    return json.loads(text, object_hook=lambda d: {k: v for k, v in d.items()
+                                                   if k not in ("handle", "packets", "bytes")})
+
+
+def _invocation(host):
+    return host.check_output("systemctl show -p InvocationID --value docker.service")
+
+
+# -- the allowed client: both ports work
+
+def test_allowed_client_reaches_plain_tcp(allowed):
+    assert _tcp_ping(allowed).stdout == "OK"
+    result = allowed.run("docker -H tcp://%s:2375 version --format '{{.Server.Version}}'" % DAEMON)
+    assert result.rc == 0 and result.stdout.strip(), result.stderr
+
+
+def test_allowed_client_reaches_tls_with_the_cli_and_curl(allowed):
+    result = _tls_cli(allowed)
+    assert result.rc == 0 and result.stdout.strip(), result.stderr
+    assert _tls_curl(allowed).stdout == "OK"
+
+
+# -- the negative twins: the denied client and the controller are turned away
+
+def test_denied_client_is_refused_on_plain_tcp(denied):
+    result = _tcp_ping(denied)
+    print("denied client, tcp:", result.stderr.strip())
+    # curl 7 at once (a TCP reset), not 28 (a timeout): refused, not dropped.
+    assert result.rc == 7 and "Couldn't connect to server" in result.stderr, result.stderr
+    cli = denied.run("docker -H tcp://%s:2375 version" % DAEMON)
+    print("denied client, docker CLI tcp:", cli.stderr.strip())
+    assert cli.rc != 0 and "Cannot connect to the Docker daemon" in cli.stderr, cli.stderr
+
+
+def test_denied_client_is_refused_on_tls_although_it_holds_a_valid_bundle(denied):
+    # Same bundle as the allowed client (the client role gave it one): only the source differs.
+    assert denied.file(BUNDLE + "/key.pem").exists
+    result = _tls_curl(denied)
+    print("denied client, tls:", result.stderr.strip())
+    assert result.rc == 7 and "Couldn't connect to server" in result.stderr, result.stderr
+    cli = _tls_cli(denied)
+    print("denied client, docker CLI tls:", cli.stderr.strip())
+    assert cli.rc != 0 and "Cannot connect to the Docker daemon" in cli.stderr, cli.stderr
+
+
+@pytest.mark.parametrize("port", [2375, 2376])
+def test_controller_is_not_in_the_list_and_is_refused(port):
+    error = _controller_connect(port)
+    print("controller, port %d: %r" % (port, error))
+    assert isinstance(error, ConnectionRefusedError), error
+
+
+# -- loopback on the daemon host is always allowed
+
+def test_loopback_on_the_daemon_host_reaches_both_ports(host):
+    assert host.run("curl -sS -m 5 http://127.0.0.1:2375/_ping").stdout == "OK"
+    # The host dialling its own network address goes through lo too.
+    assert host.run("curl -sS -m 5 http://%s:2375/_ping" % container_ip(DAEMON)).stdout == "OK"
+    handshake = host.run("openssl s_client -connect 127.0.0.1:2376 -CAfile /etc/docker/tls/ca.pem </dev/null 2>&1")
+    assert "Verify return code: 0 (ok)" in handshake.stdout, handshake.stdout
+
+
+# -- what is on the host
+
+def test_our_table_lists_the_allowed_sources(host):
+    table = host.check_output("nft list table %s" % TABLE)
+    print(table)
+    allowed_ip = container_ip("dx-fw-allowed")
+    assert "tcp dport 2375 reject with tcp reset" in table
+    assert "tcp dport 2376 reject with tcp reset" in table
+    assert 'iif "lo" accept' in table
+    assert table.count(allowed_ip) == 2  # once in the tcp set, once in the tls set
+    assert "2001:db8::/32" in table and "192.0.2.0/24" in table and "2001:db8:1::7" in table
+
+
+def test_the_unit_loads_the_file_at_boot_not_nftables_service(host):
+    unit = host.service("dockerd-exposure-firewall.service")
+    assert unit.is_enabled and unit.is_running
+    assert not host.service("nftables.service").is_running
+    rules = host.file("/etc/dockerd-exposure/firewall.nft")
+    assert rules.user == "root" and rules.mode == 0o644
+    assert "flush ruleset" not in rules.content_string
+    assert "WantedBy=sysinit.target" in host.file("/etc/systemd/system/dockerd-exposure-firewall.service").content_string
+
+
+def test_docker_rules_are_there_to_compare(host):
+    docker_rules, ours = _docker_rules(host)
+    names = {(c["chain"]["family"], c["chain"]["table"], c["chain"]["name"]) for c in docker_rules if "chain" in c}
+    assert ("ip", "filter", "DOCKER") in names and ("ip", "nat", "DOCKER") in names, sorted(names)
+    assert ours, "our table is not loaded"
+
+
+@pytest.fixture(scope="module")
+def published_port(host):
+    """A container of the inner dockerd with a published port (nc from the host as its image)."""
+    host.run("cd / && tar -ch usr/bin/nc.openbsd $(ldd /usr/bin/nc.openbsd | grep -o '/[^ ]*') 2>/dev/null "
+             "| docker import - dx-fw/nc >/dev/null")
+    host.run("docker rm -f dx-fw-published >/dev/null 2>&1")
+    started = host.run("docker run -d --name dx-fw-published -p 8080:8080 dx-fw/nc /usr/bin/nc.openbsd -dlk 8080")
+    if started.rc != 0:
+        pytest.skip("the inner dockerd cannot start a container with a network here: %s" % started.stderr.strip())
+    yield
+    host.run("docker rm -f dx-fw-published")
+
+
+def test_a_published_port_of_the_inner_dockerd_still_works_for_everyone(published_port, denied):
+    # DNAT + forward (Docker's rules) is not our input chain: even the denied client gets in.
+    assert denied.run("nc -z -w 5 %s 8080" % DAEMON).rc == 0
+    assert denied.run("nc -z -w 5 %s 8081" % DAEMON).rc != 0
+
+
+def test_bad_source_fails_before_any_change(host):
+    before = host.check_output("sha256sum /etc/dockerd-exposure/firewall.nft")
+    result = run_expose(DAEMON, {"dockerd_tcp_allowed_sources": ["10.0.0.5/8", "docker.example.org"]})
+    print(result.stdout[-1500:])
+    assert result.returncode != 0
+    assert "dockerd_tcp_allowed_sources has entries that are not an IPv4 or IPv6 address or network" in result.stdout
+    assert '["10.0.0.5/8", "docker.example.org"]' in result.stdout
+    assert host.check_output("sha256sum /etc/dockerd-exposure/firewall.nft") == before
+
+
+def test_exposure_info_reports_the_firewall(exposure):
+    assert exposure["modes"] == ["tcp", "tls", "unix"]
+    allowed_ip = container_ip("dx-fw-allowed")
+    assert exposure["firewall"] == {
+        "loaded": True,
+        "loopback_allowed": True,
+        "ports": [
+            {"port": 2375, "allowed_sources": [allowed_ip, "2001:db8::/32"]},
+            {"port": 2376, "allowed_sources": [allowed_ip, "192.0.2.0/24", "2001:db8:1::7"]},
+        ],
+    }
+
+
+def test_firewall_off_then_changed_leaves_docker_rules_and_dockerd_alone(host, allowed, denied):
+    # Runs last: it leaves the TLS list changed (Molecule destroys the host next).
+    invocation = _invocation(host)
+    docker_rules_on, _ = _docker_rules(host)
+    off = {"dockerd_tcp_allowed_sources": [], "dockerd_tls_allowed_sources": []}
+
+    # --check --diff predicts the removal and changes nothing.
+    check = run_expose(DAEMON, off, "--check", "--diff")
+    assert check.returncode == 0, check.stdout[-3000:]
+    assert "changed: [dx-fw-daemon] => (item=/etc/dockerd-exposure)" in check.stdout, check.stdout[-3000:]
+    assert host.run("nft list table %s" % TABLE).rc == 0
+
+    # Off: the table, its unit and its file go; everyone reaches the ports again.
+    result = run_expose(DAEMON, off)
+    assert result.returncode == 0, result.stdout[-3000:]
+    gone = host.run("nft list table %s" % TABLE)
+    print("after removal:", gone.stderr.strip())
+    assert gone.rc != 0 and "No such file or directory" in gone.stderr, gone.stderr
+    assert not host.file("/etc/dockerd-exposure").exists
+    assert not host.file("/etc/systemd/system/dockerd-exposure-firewall.service").exists
+    assert _tcp_ping(denied).stdout == "OK"
+    assert _controller_connect(2376) is None
+    docker_rules_off, ours = _docker_rules(host)
+    assert ours == []
+    assert _strip_handles(docker_rules_off) == _strip_handles(docker_rules_on)
+
+    # On again with another TLS list: the allowed client keeps plain TCP and loses TLS.
+    result = run_expose(DAEMON, {"dockerd_tls_allowed_sources": ["192.0.2.0/24"]})
+    assert result.returncode == 0, result.stdout[-3000:]
+    assert _tcp_ping(allowed).stdout == "OK"
+    assert _tls_curl(allowed).rc == 7
+    assert _tcp_ping(denied).rc == 7
+    assert isinstance(_controller_connect(2376), ConnectionRefusedError)
+    docker_rules_again, ours = _docker_rules(host)
+    assert ours
+    assert _strip_handles(docker_rules_again) == _strip_handles(docker_rules_on)
+
+    # None of these changes restarted dockerd.
+    assert _invocation(host) == invocation
