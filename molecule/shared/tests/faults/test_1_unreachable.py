@@ -1,0 +1,149 @@
+"""A host unreachable mid-rollout, rolled out one host at a time (serial 1, max fail 50 %).
+dx-faults-2 is paused (docker exec, Ansible's connection to it, then fails):
+
+1. in the middle of its own rollout (right after its dockerd restarted): Ansible gives rescue and
+   always nothing to run for an unreachable host and ends a serial run whose whole batch is
+   unreachable, so the playbook stops there, without a summary; measured, and the rerun repairs it;
+2. after the validation play and before its batch (once dx-faults-1's dockerd has restarted): the
+   rollout's reachability probe notes it, the other hosts complete, the summary marks it
+   UNREACHABLE and the run fails.
+
+Once it is back, a rerun converges and a further one changes nothing."""
+
+import os
+import re
+import subprocess
+import sys
+import time
+
+import pytest
+
+sys.path.insert(0, os.path.dirname(__file__))
+from fleet_state import (DAEMONS, INVOCATION, assert_rerun_changes_nothing, assert_serves_as_configured,
+                         expose, expose_background, get_host, managed_checksums, recap)  # noqa: E402
+
+testinfra_hosts = ["dx-faults-1"]
+GONE = "dx-faults-2"
+
+
+@pytest.fixture(scope="module")
+def hosts(request):
+    return {name: get_host(request, name) for name in DAEMONS}
+
+
+def _state(hosts):
+    return {name: dict(invocation=h.check_output(INVOCATION), files=managed_checksums(h)) for name, h in hosts.items()}
+
+
+def _run_and_pause(hosts, restarted, log):
+    """expose.yml over the fleet in the background; pause dx-faults-2 once the dockerd of
+    `restarted` has restarted. Returns (return code, log so far when paused or None)."""
+    watched = hosts[restarted].check_output(INVOCATION)
+    paused_at = None
+    with open(log, "w") as out:
+        proc = expose_background(log=out)
+        try:
+            deadline = time.monotonic() + 300
+            while time.monotonic() < deadline and proc.poll() is None:
+                if hosts[restarted].check_output(INVOCATION) != watched:
+                    subprocess.run(["docker", "pause", GONE], check=True, capture_output=True)
+                    paused_at = log.read_text()
+                    break
+                time.sleep(0.3)
+            proc.wait(timeout=600)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+            subprocess.run(["docker", "unpause", GONE], capture_output=True)
+    return proc.returncode, paused_at
+
+
+@pytest.fixture(scope="module")
+def vanished(hosts, tmp_path_factory):
+    """dx-faults-2 and dx-faults-3 have a restart to do (daemon.json newer than dockerd:
+    exposure_info's pending); dx-faults-2 is paused right after its dockerd restarted."""
+    before = _state(hosts)
+    for name in (GONE, "dx-faults-3"):
+        hosts[name].check_output("touch /etc/docker/daemon.json")
+    log = tmp_path_factory.mktemp("vanished") / "expose.log"
+    rc, paused_at = _run_and_pause(hosts, GONE, log)
+    return dict(result=log.read_text(), rc=rc, paused_at=paused_at, before=before, after=_state(hosts))
+
+
+def test_mid_rollout_the_playbook_stops_at_the_unreachable_host(vanished):
+    out = vanished["result"]
+    assert vanished["paused_at"] is not None, "dx-faults-2's dockerd never restarted: " + out[-3000:]
+    assert vanished["rc"] == 4, out[-3000:]
+    assert re.search(r"^fatal: \[%s\]: UNREACHABLE!" % GONE, out, re.M), out[-3000:]
+    assert "NO MORE HOSTS LEFT" in out
+    # No later batch, no check play, no summary: Ansible ended the whole run.
+    assert "PLAY [Check every endpoint of every daemon host]" not in out
+    assert recap(out)[GONE]["unreachable"] == 1
+
+
+def test_mid_rollout_the_later_host_was_not_started(vanished):
+    assert vanished["after"]["dx-faults-3"]["invocation"] == vanished["before"]["dx-faults-3"]["invocation"]
+
+
+def test_mid_rollout_the_paused_host_still_serves(vanished, hosts):
+    assert vanished["after"][GONE]["invocation"] != vanished["before"][GONE]["invocation"]
+    assert vanished["after"][GONE]["files"] == vanished["before"][GONE]["files"]
+    assert_serves_as_configured(hosts[GONE], GONE)
+
+
+@pytest.fixture(scope="module")
+def rollout(vanished, hosts, tmp_path_factory):
+    """dx-faults-1 and dx-faults-2 have a restart to do (dx-faults-3 still has the one the stopped
+    run left); dx-faults-2 is paused as soon as dx-faults-1's dockerd has restarted."""
+    for name in ("dx-faults-1", GONE):
+        hosts[name].check_output("touch /etc/docker/daemon.json")
+    before = _state(hosts)
+    log = tmp_path_factory.mktemp("unreachable") / "expose.log"
+    rc, paused_at = _run_and_pause(hosts, "dx-faults-1", log)
+    return dict(result=log.read_text(), rc=rc, paused_at=paused_at, before=before, after=_state(hosts))
+
+
+def test_the_host_was_paused_after_validation_and_before_its_batch(rollout):
+    assert rollout["paused_at"] is not None, "dx-faults-1's dockerd never restarted: " + rollout["result"][-3000:]
+    rollout_log = rollout["paused_at"].split("PLAY [Expose dockerd on the daemon hosts, batch by batch]", 1)
+    assert len(rollout_log) == 2, "paused before the rollout play"
+    assert "[%s]" % GONE not in rollout_log[1], "dx-faults-2's batch had already begun"
+
+
+def test_the_run_fails_and_the_summary_marks_the_host_unreachable(rollout):
+    out = rollout["result"]
+    assert rollout["rc"] != 0, out[-3000:]
+    assert re.search(r"\b%s\s+-\s+-\s+UNREACHABLE\s+-\s+unreachable: " % GONE, out), out[-4000:]
+    for name in ("dx-faults-1", "dx-faults-3"):
+        assert re.search(r"\b%s\s+unix\s+unix:///run/docker.sock\s+ok\b" % name, out), out[-4000:]
+    counters = recap(out)
+    assert counters[GONE]["failed"] == 1 and counters["dx-faults-1"]["failed"] == 0, out[-2000:]
+    assert counters["dx-faults-3"]["failed"] == 0
+
+
+@pytest.mark.parametrize("name", ["dx-faults-1", "dx-faults-3"])
+def test_the_other_hosts_completed(rollout, hosts, name):
+    assert rollout["after"][name]["invocation"] != rollout["before"][name]["invocation"]
+    assert rollout["after"][name]["files"] == rollout["before"][name]["files"]
+    assert_serves_as_configured(hosts[name], name)
+
+
+def test_the_unreachable_host_was_not_touched(rollout, hosts):
+    assert rollout["after"][GONE] == rollout["before"][GONE]
+    assert_serves_as_configured(hosts[GONE], GONE)
+
+
+def test_a_rerun_converges_once_the_host_is_back(rollout, hosts):
+    result = expose()
+    assert result.returncode == 0, result.stdout[-3000:]
+    # The restart the paused host missed happens now; the others have nothing left to do.
+    assert hosts[GONE].check_output(INVOCATION) != rollout["after"][GONE]["invocation"]
+    counters = recap(result.stdout)
+    assert counters["dx-faults-1"]["changed"] == 0 and counters["dx-faults-3"]["changed"] == 0, result.stdout[-3000:]
+    for name, h in hosts.items():
+        assert managed_checksums(h) == rollout["before"][name]["files"]
+        assert_serves_as_configured(h, name)
+
+
+def test_a_further_run_changes_nothing(rollout, hosts):
+    assert_rerun_changes_nothing(hosts)
