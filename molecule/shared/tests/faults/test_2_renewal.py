@@ -46,8 +46,8 @@ def _days_left(not_after):
 
 
 @pytest.fixture(scope="module")
-def node(request):
-    return get_host(request, NAME)
+def node():
+    return get_host(NAME)
 
 
 @pytest.fixture(scope="module")

@@ -6,7 +6,6 @@ leaves a host without a working daemon); a further run changes nothing. The chan
 
 import json
 import os
-import re
 import sys
 
 import pytest
@@ -35,8 +34,8 @@ def _exhaust_start_limit(host):
 
 
 @pytest.fixture(scope="module")
-def node(request):
-    return get_host(request, NAME)
+def node():
+    return get_host(NAME)
 
 
 CHANGE = {"dockerd_live_restore": False}
@@ -67,20 +66,3 @@ def test_a_further_run_changes_nothing(node):
     assert_rerun_changes_nothing({NAME: node}, CHANGE, limit=NAME)
     assert node.check_output(INVOCATION) == invocation
 
-
-def test_a_dockerd_that_fails_to_start_past_the_start_limit_is_rolled_back(request):
-    """Fault 1 combined with the start limit (the rollback and fleet scenarios prove fault 1
-    alone): dx-faults-1 past its start limit is given a TLS address that is not on it, so
-    docker.socket cannot bind it at the restart. The restart and the rollback each need starts
-    of their own; the host ends on its previous configuration, answering."""
-    tls_host = get_host(request, "dx-faults-1")
-    files = managed_checksums(tls_host)
-    _exhaust_start_limit(tls_host)
-    result = expose({"dockerd_tls_address": "10.255.255.1"}, limit="dx-faults-1")
-    out = " ".join(result.stdout.split())
-    assert result.returncode != 0, out[-3000:]
-    assert "dockerd did not come back on dx-faults-1" in out, out[-3000:]
-    assert "The previous drop-ins and daemon.json were restored and dockerd answers again" in out
-    assert re.search(r"\bdx-faults-1\s+-\s+-\s+NOT RUN\s+-\s+dockerd did not come back", result.stdout), out[-3000:]
-    assert managed_checksums(tls_host) == files
-    assert_serves_as_configured(tls_host, "dx-faults-1")

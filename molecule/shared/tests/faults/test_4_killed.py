@@ -13,8 +13,9 @@ import time
 import pytest
 
 sys.path.insert(0, os.path.dirname(__file__))
-from fleet_state import (INVOCATION, assert_rerun_changes_nothing, assert_serves_as_configured, expose,
-                         expose_background, get_host, managed_checksums)  # noqa: E402
+from fleet_state import (INVOCATION, ansible_host, assert_rerun_changes_nothing, assert_serves_as_configured, expose,
+                         expose_background, get_host, log_path, managed_checksums,
+                         read_text)  # noqa: E402
 
 NAME = "dx-faults-2"
 testinfra_hosts = [NAME]
@@ -28,15 +29,15 @@ def _daemon_json(host):
 
 
 @pytest.fixture(scope="module")
-def node(request):
-    return get_host(request, NAME)
+def node():
+    return get_host(NAME)
 
 
 @pytest.fixture(scope="module")
-def killed(node, tmp_path_factory):
+def killed(node):
     before = dict(invocation=node.check_output(INVOCATION))
     assert "tlsverify" not in _daemon_json(node)
-    log = tmp_path_factory.mktemp("killed") / "expose.log"
+    log = log_path("killed")
     seen = False
     with open(log, "w") as out:
         proc = expose_background(WANTED, limit=NAME, log=out)
@@ -53,11 +54,11 @@ def killed(node, tmp_path_factory):
                 os.killpg(proc.pid, signal.SIGKILL)
             proc.wait(timeout=60)
     time.sleep(2)  # a module already running on the host finishes on its own
-    return dict(before=before, seen=seen, rc=proc.returncode, log=log.read_text(),
+    return dict(before=before, seen=seen, rc=proc.returncode, log=read_text(log),
                 invocation=node.check_output(INVOCATION), files=managed_checksums(node))
 
 
-def test_the_kill_landed_between_writing_and_restarting(killed, node):
+def test_the_kill_landed_between_writing_and_restarting(killed, node, request):
     assert killed["seen"], "daemon.json never got the TLS keys: " + killed["log"][-3000:]
     assert killed["rc"] == -signal.SIGKILL
     assert "PLAY RECAP" not in killed["log"]
@@ -65,7 +66,7 @@ def test_the_kill_landed_between_writing_and_restarting(killed, node):
     assert killed["invocation"] == killed["before"]["invocation"]
     assert _daemon_json(node)["tlsverify"] is True
     assert not node.socket("tcp://0.0.0.0:2376").is_listening
-    info = node.ansible("dockerd.exposure.exposure_info", check=False)
+    info = ansible_host(request, NAME).ansible("dockerd.exposure.exposure_info", check=False)
     assert info["pending"]["service"] is True and "/etc/docker/daemon.json" in info["pending"]["newer_files"], info["pending"]
 
 
