@@ -75,7 +75,7 @@ def test_the_host_was_paused_after_validation_and_before_its_batch(rollout):
 def test_the_run_fails_and_the_summary_marks_the_host_unreachable(rollout):
     out = rollout["result"]
     assert rollout["rc"] != 0, out[-3000:]
-    assert re.search(r"\b%s\s+-\s+-\s+UNREACHABLE\s+-\s+unreachable: " % GONE, out), out[-4000:]
+    assert re.search(r"\b%s\s+-\s+-\s+UNREACHABLE\s+-\s+unreachable:\s" % GONE, out), out[-4000:]
     for name in ("dx-faults-1", "dx-faults-3"):
         assert re.search(r"\b%s\s+unix\s+unix:///run/docker.sock\s+ok\b" % name, out), out[-4000:]
     counters = recap(out)

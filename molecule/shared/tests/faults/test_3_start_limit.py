@@ -20,7 +20,7 @@ testinfra_hosts = [NAME]
 
 def _exhaust_start_limit(host):
     """Restart docker.service until systemd refuses; returns systemctl's message."""
-    for _ in range(8):
+    for _ in range(12):
         restart = host.run("systemctl restart docker.service")
         if host.check_output("systemctl show -p Result --value docker.service") == "start-limit-hit":
             break
