@@ -38,14 +38,14 @@ def _run_and_pause(hosts, restarted, log):
     with open(log, "w") as out:
         proc = expose_background(log=out)
         try:
-            deadline = time.monotonic() + 300
+            deadline = time.monotonic() + 1800
             while time.monotonic() < deadline and proc.poll() is None:
                 if hosts[restarted].check_output(INVOCATION) != watched:
                     subprocess.run(["docker", "pause", GONE], check=True, capture_output=True)
                     paused_at = read_text(log)
                     break
                 time.sleep(0.3)
-            proc.wait(timeout=600)
+            proc.wait(timeout=1800)
         finally:
             if proc.poll() is None:
                 proc.kill()

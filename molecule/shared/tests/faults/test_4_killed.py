@@ -42,7 +42,7 @@ def killed(node):
     with open(log, "w") as out:
         proc = expose_background(WANTED, limit=NAME, log=out)
         try:
-            deadline = time.monotonic() + 300
+            deadline = time.monotonic() + 1800
             while time.monotonic() < deadline and proc.poll() is None:
                 if "tlsverify" in node.run("cat /etc/docker/daemon.json").stdout:
                     os.killpg(proc.pid, signal.SIGKILL)
