@@ -19,10 +19,10 @@ def _rows(hostvars):
 
 def test_an_unreachable_host_is_marked_unreachable():
     rows = _rows({
-        "gone": {"__dockerd_rollout_failure": "unreachable: Failed to create temporary directory."},
+        "gone": {"__dockerd_rollout_failure": "unreachable: nothing was changed on it; Ansible said: Failed to create temporary directory."},
         "fine": {"__dockerd_results": [UNIX_OK]},
     })
-    assert re.match(r"gone\s+-\s+-\s+UNREACHABLE\s+-\s+unreachable: Failed to create temporary directory\.$", rows["gone"])
+    assert re.match(r"gone\s+-\s+-\s+UNREACHABLE\s+-\s+unreachable: nothing was changed on it; Ansible said: Failed to create temporary directory\.$", rows["gone"])
     assert re.match(r"fine\s+unix\s+unix:///run/docker.sock\s+ok\s+2.5 ms\s+none$", rows["fine"])
 
 
