@@ -60,6 +60,16 @@ def container_ip(name):
     return out[0]
 
 
+def tls_ping(name, bundle="admin"):
+    """/_ping over mutual TLS from the controller with a client bundle of the scenario's PKI
+    (curl, so the result carries curl's exit code and message)."""
+    bundle = os.path.join(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"], "pki", "clients", bundle)
+    return subprocess.run(
+        ["curl", "-sS", "--max-time", "5", "--cacert", bundle + "/ca.pem", "--cert", bundle + "/cert.pem",
+         "--key", bundle + "/key.pem", "https://%s:2376/_ping" % container_ip(name)],
+        capture_output=True, text=True)
+
+
 def managed_checksums(host, paths=MANAGED_FILES):
     """sha256 of every managed file (or of paths) on the host (None when absent), in one call."""
     out = host.check_output(

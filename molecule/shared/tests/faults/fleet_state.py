@@ -11,7 +11,7 @@ import sys
 import testinfra
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(__file__)))
-from conftest import REPO, container_ip, managed_checksums  # noqa: E402,F401
+from conftest import REPO, container_ip, managed_checksums, tls_ping  # noqa: E402,F401
 
 DAEMONS = ["dx-faults-1", "dx-faults-2", "dx-faults-3"]
 # The inventory's modes (molecule/faults/molecule.yml).
@@ -73,15 +73,6 @@ def recap(out):
     for m in re.finditer(r"^(dx-faults-\d)\s*:\s*(.*)$", out, re.M):
         rows[m.group(1)] = {k: int(v) for k, v in re.findall(r"(\w+)=(\d+)", m.group(2))}
     return rows
-
-
-def tls_ping(name):
-    """/_ping over mutual TLS from the controller with the admin bundle."""
-    bundle = os.path.join(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"], "pki", "clients", "admin")
-    return subprocess.run(
-        ["curl", "-sS", "--max-time", "5", "--cacert", bundle + "/ca.pem", "--cert", bundle + "/cert.pem",
-         "--key", bundle + "/key.pem", "https://%s:2376/_ping" % container_ip(name)],
-        capture_output=True, text=True)
 
 
 def assert_serves_as_configured(host, name, modes=None):

@@ -12,7 +12,7 @@ import pytest
 import testinfra
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(__file__)))
-from conftest import REPO, container_ip, managed_checksums  # noqa: E402
+from conftest import REPO, container_ip, managed_checksums, tls_ping  # noqa: E402
 
 testinfra_hosts = ["dx-fleet-1", "dx-fleet-2", "dx-fleet-3"]
 DAEMONS = testinfra_hosts
@@ -31,15 +31,6 @@ def _expose(extra_vars):
            os.path.join(REPO, "playbooks", "expose.yml"), "-e", json.dumps(extra_vars)]
     return subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                           env=dict(os.environ, ANSIBLE_FORCE_COLOR="0"))
-
-
-def _ping_tls(name):
-    """/_ping over mutual TLS from the controller with the admin bundle; curl's exit code."""
-    bundle = os.path.join(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"], "pki", "clients", "admin")
-    return subprocess.run(
-        ["curl", "-sS", "--max-time", "5", "--cacert", bundle + "/ca.pem", "--cert", bundle + "/cert.pem",
-         "--key", bundle + "/key.pem", "https://%s:2376/_ping" % container_ip(name)],
-        capture_output=True, text=True)
 
 
 def test_keeper_survived_converge_and_idempotence(host):
@@ -97,7 +88,7 @@ def test_serial_one_host_per_batch_in_order(broken_rollout):
 @pytest.mark.parametrize("name", ["dx-fleet-1", "dx-fleet-3"])
 def test_the_other_hosts_finished(broken_rollout, name):
     assert broken_rollout["after"][name]["files"] != broken_rollout["before"][name]["files"]
-    ping = _ping_tls(name)
+    ping = tls_ping(name)
     assert ping.stdout == "OK", ping.stderr
     assert broken_rollout["hosts"][name].run("curl -sf http://127.0.0.1:2375/_ping").stdout == "OK"
 
@@ -107,7 +98,7 @@ def test_the_broken_host_serves_its_previous_configuration(broken_rollout):
     assert broken_rollout["after"][BROKEN]["files"] == broken_rollout["before"][BROKEN]["files"]
     assert host.run("curl -sf --unix-socket /run/docker.sock http://localhost/_ping").stdout == "OK"
     assert host.run("curl -sf http://127.0.0.1:2375/_ping").stdout == "OK"
-    assert _ping_tls(BROKEN).returncode != 0
+    assert tls_ping(BROKEN).returncode != 0
     assert not host.socket("tcp://0.0.0.0:2376").is_listening
 
 
