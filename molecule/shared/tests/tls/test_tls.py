@@ -278,7 +278,10 @@ def test_expired_client_cert_from_the_real_ca_is_refused(client, tmp_path):
     result = _cli_with_issued_cert(client, tmp_path, "expired", now - datetime.timedelta(days=1))
     print("expired client certificate:", result.stderr.strip())
     assert result.rc != 0
-    assert "bad certificate" in result.stderr or "expired" in result.stderr, result.stderr
+    # With TLS 1.3 the server checks the client certificate after the client has finished its
+    # side of the handshake: the client reads the alert ("bad certificate") or, when it was
+    # already writing its request, sees the connection reset (seen in a CI run).
+    assert any(text in result.stderr for text in ("bad certificate", "expired", "connection reset by peer")), result.stderr
 
 
 def test_same_client_cert_but_valid_is_accepted(client, tmp_path):
