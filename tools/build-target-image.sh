@@ -22,8 +22,11 @@ esac
 
 # debootstrap resolves --include shallowly (python3-cryptography fails to configure that
 # way), so it lays only the base and apt installs the rest inside the new root.
-base_packages="systemd,systemd-sysv,dbus,python3,ca-certificates,passwd,adduser"
-packages="python3-docker python3-cryptography openssh-server openssh-client docker.io ${cli_pkg} iproute2 procps curl openssl sudo netcat-openbsd nftables"
+base_packages="systemd,systemd-sysv,dbus,python3,ca-certificates,passwd"
+# What a minimal Debian server running Debian's docker.io has, and nothing the collection
+# needs: whatever else a run needs on a daemon host, the collection installs or does without
+# (docs/development.md lists why each package is here).
+packages="docker.io ${cli_pkg} openssh-server sudo iproute2"
 
 log() { printf '[image] %s\n' "$*" >&2; }
 
@@ -70,7 +73,9 @@ else
   # No service may start inside the chroot while packages install.
   printf '#!/bin/sh\nexit 101\n' >"$rootfs/usr/sbin/policy-rc.d" && chmod +x "$rootfs/usr/sbin/policy-rc.d"
   mount -t proc proc "$rootfs/proc"
-  trap 'umount "$rootfs/proc" 2>/dev/null; rm -rf "$work"' EXIT
+  # `bash -e` applies inside the trap too: a failed umount (already unmounted on the good
+  # path) would become the script's exit status, so it may not fail.
+  trap 'umount "$rootfs/proc" 2>/dev/null || true; rm -rf "$work"' EXIT
   # shellcheck disable=SC2086  # $packages is a word list on purpose
   chroot "$rootfs" sh -c "apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $packages" \
     >"$work/apt.log" 2>&1 || { tail -20 "$work/apt.log" >&2; exit 1; }
