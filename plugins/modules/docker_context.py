@@ -97,7 +97,7 @@ options:
         everything it writes is that account's own, and O(docker_config) defaults to its
         C(~/.docker).
       - When it is not the account running the module, the module must run as root
-        (C(become: true)); it then starts the CLI with C(setpriv) (util-linux) under the
+        (C(become=true)); it then starts the CLI with C(setpriv) (util-linux) under the
         account's user, group and supplementary groups, with E(HOME) set to its home. This
         needs no C(become_user), so neither the C(acl) package nor pipelining.
       - Defaults to the account running the module.
