@@ -228,7 +228,7 @@ check "alice: the bundle equals the controller's" \
 check "no private key material in the logs" bash -c "! grep -q 'PRIVATE KEY' '$work/first.log' '$work/second.log'"
 
 # --- 6. ssh no longer offered: cleanup as the client account --------------------------------
-as alice 'docker context create mine --docker host=unix:///run/docker.sock >/dev/null'
+as alice 'docker context create mine --docker host=unix:///run/docker.sock >/dev/null 2>&1'
 role no-ssh -e '{"dockerd_expose": ["unix", "tls"]}'
 check "no ssh: the run succeeds" play_ok no-ssh
 show "alice: only the tls context is the role's, hers is kept" \
