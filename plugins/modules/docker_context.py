@@ -91,11 +91,21 @@ options:
       - Defaults to the first C(docker) on E(PATH). Debian 12 ships it in C(docker.io),
         Debian 13 in C(docker-cli).
     type: path
+  user:
+    description:
+      - The account whose contexts these are. The docker CLI runs as this account, so
+        everything it writes is that account's own, and O(docker_config) defaults to its
+        C(~/.docker).
+      - When it is not the account running the module, the module must run as root
+        (C(become=true)); it then starts the CLI with C(setpriv) (util-linux) under the
+        account's user, group and supplementary groups, with E(HOME) set to its home. This
+        needs no C(become_user), so neither the C(acl) package nor pipelining.
+      - Defaults to the account running the module.
+    type: str
   docker_config:
     description:
       - The E(DOCKER_CONFIG) directory holding the contexts.
-      - Defaults to C(~/.docker) of the user running the module (use C(become_user) to
-        manage another user's contexts; files are owned by the user running the module).
+      - Defaults to C(~/.docker) of O(user), else of the account running the module.
       - E(DOCKER_CONTEXT) and E(DOCKER_HOST) are removed from the environment of the CLI
         calls, so that a stale setting cannot break them (docker 20.10 refuses every
         C(docker context) command when E(DOCKER_CONTEXT) names a missing context, and
@@ -141,8 +151,8 @@ EXAMPLES = r"""
     ca_path: /home/deploy/.docker/docker1/ca.pem
     client_cert: /home/deploy/.docker/docker1/cert.pem
     client_key: /home/deploy/.docker/docker1/key.pem
+    user: deploy  # written by the docker CLI running as deploy
   become: true
-  become_user: deploy
 
 - name: Reach docker1 over ssh
   dockerd.exposure.docker_context:
@@ -263,28 +273,82 @@ from ansible_collections.dockerd.exposure.plugins.module_utils._docker_context i
 class _Cli(object):
     """Runs the docker CLI against one DOCKER_CONFIG and records what it ran."""
 
-    def __init__(self, module, binary, docker_config):
+    def __init__(self, module, binary, docker_config, account=None):
+        """account: the pwd entry to run the CLI as (the module runs as root), or None."""
         self.module = module
         self.binary = binary
+        self.account = account
         # A stale DOCKER_CONTEXT breaks every `docker context` command of docker 20.10, and an
         # empty one still counts as set there (os.LookupEnv): `rm -f` of the current context
         # then leaves currentContext dangling. So both variables are removed, not blanked.
         for variable in ("DOCKER_CONTEXT", "DOCKER_HOST"):
             os.environ.pop(variable, None)
         self.environ = {"DOCKER_CONFIG": docker_config}
+        self.prefix = []
+        self.cwd = None
+        if account is not None:
+            self.prefix = as_account_argv(_find_setpriv(module), account.pw_name)
+            self.environ.update(HOME=account.pw_dir, USER=account.pw_name, LOGNAME=account.pw_name)
+            self.cwd = "/"  # the module's own working directory may be closed to the account
         self.ran = []
 
+    def _run(self, argv):
+        return self.module.run_command(self.prefix + argv, environ_update=self.environ, cwd=self.cwd)
+
     def read(self, argv):
-        return self.module.run_command(argv, environ_update=self.environ)
+        return self._run(argv)
 
     def write(self, argv, what):
         self.ran.append(argv)
-        rc, out, err = self.module.run_command(argv, environ_update=self.environ)
+        rc, out, err = self._run(argv)
         if rc != 0:
             raise ContextError(
                 "%s failed with exit code %s: %s" % (what, rc, (err or out).strip())
             )
         return out
+
+    def narrow_key_mode(self, path):
+        """chmod 0600 the stored key, as the account: root never changes a file it is shown."""
+        if self.account is None:
+            os.chmod(path, KEY_MODE)
+            return
+        rc, out, err = self.module.run_command(self.prefix + ["chmod", "%o" % KEY_MODE, path], cwd=self.cwd)
+        if rc != 0:
+            raise ContextError("chmod %o %s as %s failed with exit code %s: %s"
+                               % (KEY_MODE, path, self.account.pw_name, rc, (err or out).strip()))
+
+
+def _find_setpriv(module):
+    found = module.get_bin_path("setpriv")
+    if not found:
+        module.fail_json(
+            msg="setpriv was not found on the host where the module runs, and the docker CLI must "
+                "run as user '%s'; install util-linux, or run the module as that account."
+                % module.params["user"]
+        )
+    return found
+
+
+def _account(module):
+    """The pwd entry the CLI must switch to, or None when it runs as the module's account."""
+    user = module.params["user"]
+    if not user:
+        return None
+    try:
+        account = pwd.getpwnam(user)
+    except KeyError:
+        module.fail_json(msg="user '%s' has no account on the host where the module runs; create "
+                             "the account first, or name an existing one." % user)
+    euid = os.geteuid()
+    if account.pw_uid == euid:
+        return None
+    if euid != 0:
+        module.fail_json(
+            msg="user '%s' is not the account running the module (%s), which is not root either, so "
+                "the docker CLI cannot run as '%s'; run the module as root (become: true) or as '%s'."
+                % (user, pwd.getpwuid(euid).pw_name, user, user)
+        )
+    return account
 
 
 def _find_cli(module):
@@ -307,8 +371,9 @@ def _find_cli(module):
     return found
 
 
-def _default_docker_config():
-    return os.path.join(pwd.getpwuid(os.geteuid()).pw_dir, ".docker")
+def _default_docker_config(user):
+    entry = pwd.getpwnam(user) if user else pwd.getpwuid(os.geteuid())
+    return os.path.join(entry.pw_dir, ".docker")
 
 
 def _read_file(module, what, path, fix):
@@ -321,8 +386,8 @@ def _read_file(module, what, path, fix):
 
 
 _SOURCE_FIX = "TLS files must exist on that host, not only on the controller: copy them there first."
-_STORED_FIX = ("run the module as the user who owns docker_config (become_user), or remove the "
-               "context with state=absent and create it again.")
+_STORED_FIX = ("run the module as root with user set to the account that owns docker_config, or "
+               "remove the context with state=absent and create it again.")
 
 
 def _read_current(module, cli, name, docker_config):
@@ -354,6 +419,11 @@ def _is_current(docker_config, name):
             return current_context_name(handle.read()) == name
     except (IOError, OSError):
         return False
+
+
+def as_account_argv(setpriv, user):
+    """The argv prefix that runs a command as ``user``: its uid, gid and supplementary groups."""
+    return [setpriv, "--reuid=" + user, "--regid=" + user, "--init-groups", "--"]
 
 
 def _recreate(cli, commands, name, backup, was_current):
@@ -389,6 +459,7 @@ def main():
             client_key=dict(type="path", no_log=False),
             skip_tls_verify=dict(type="bool", default=False),
             docker_cli=dict(type="path"),
+            user=dict(type="str"),
             docker_config=dict(type="path"),
         ),
         required_if=[("state", "present", ["docker_host"])],
@@ -406,8 +477,9 @@ def main():
         if error:
             module.fail_json(msg=error)
 
-    docker_config = os.path.abspath(p["docker_config"] or _default_docker_config())
-    cli = _Cli(module, _find_cli(module), docker_config)
+    account = _account(module)
+    docker_config = os.path.abspath(p["docker_config"] or _default_docker_config(p["user"]))
+    cli = _Cli(module, _find_cli(module), docker_config, account)
 
     tls_paths = {}
     source_tls = dict((kind, None) for kind in TLS_KINDS)
@@ -447,6 +519,8 @@ def main():
         if the_plan["action"] == "recreate":
             backup_dir = tempfile.mkdtemp(prefix="docker_context-")  # mode 0700
             try:
+                if account is not None:  # the export is written by the CLI, as the account
+                    os.chown(backup_dir, account.pw_uid, account.pw_gid)
                 backup = os.path.join(backup_dir, "backup.tar")
                 commands = commands_for(the_plan, *args, is_current=was_current,
                                         backup_path=backup)
@@ -464,7 +538,11 @@ def main():
     if after["state"] == "present" and after["tls"]["key"]:
         key_file = stored_tls_file(paths["tls_path"], "key")
         if mode_too_wide(os.stat(key_file).st_mode):
-            os.chmod(key_file, KEY_MODE)
+            try:
+                cli.narrow_key_mode(key_file)
+            except ContextError as exc:
+                module.fail_json(msg="%s; make the stored key %s readable by its owner only."
+                                 % (to_native(exc), key_file), commands=cli.ran)
             after, paths = _read_current(module, cli, name, docker_config)
 
     if desired["state"] != after["state"]:

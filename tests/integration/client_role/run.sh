@@ -1,43 +1,35 @@
 #!/usr/bin/env bash
-# Integration proof of the role dockerd.exposure.client (roles/client), rerunnable.
+# Integration proof of the role dockerd.exposure.client (roles/client) on stock hosts, rerunnable.
 #
-#   tests/integration/client_role/run.sh            # needs the Docker engine, .venv and the
-#                                                   # image dockerd-exposure/target:bookworm
+#   tests/integration/client_role/run.sh            # needs the Docker engine, .venv, ssh-keygen
+#                                                   # and the image dockerd-exposure/target:bookworm
 #   KEEP=1 tests/integration/client_role/run.sh     # keep containers and temp dir for a look
+#   CR_PREFIX=xy tests/integration/client_role/run.sh   # other names: xy-net, xy-daemon, xy-client
 #
-# It starts a network cr-net and three systemd containers (leftovers of an earlier run are
-# removed first): the daemon cr-d1 and the clients cr-c1 and cr-c2. The daemon is set up BY
-# HAND here, without the daemon, tls and ssh roles:
-#   - a throwaway PKI made with openssl in a temp dir laid out as the tls role lays it out:
-#     <pki>/clients/admin/{ca,cert,key}.pem, and a server certificate for cr-d1 (SANs: its
-#     name and its address on cr-net);
-#   - dockerd on cr-d1 with TLS: a docker.socket drop-in (ListenStream=/run/docker.sock and
-#     0.0.0.0:2376), daemon.json tlsverify/tlscacert/tlscert/tlskey (keeping storage-driver vfs);
-#   - the account alice on cr-d1, in group docker, with the public half of an ed25519 pair
-#     made here; the private half goes to the clients (the role never copies ssh keys).
-# The inventory (temp dir) puts cr-d1 in docker_daemons (dockerd_expose [unix, tls, ssh],
-# dockerd_ssh_users [alice], dockerd_tls_pki_dir <pki>) and the clients in docker_clients:
-#   cr-c1: dockerd_client_user dev (not the connecting root: the role writes as dev through
-#          become_user), key in /home/dev/keys/id_alice;
-#   cr-c2: dockerd_client_user unset (the connecting account, root), key ~/.ssh/id_alice.
-# Then, in this order, each check run as the client account on the client container:
-#   1. validation: a missing identity file, a missing TLS bundle, no ssh user: each fails with
-#      its sentence before anything is written;
-#   2. --check --diff on the fresh clients succeeds and writes nothing;
-#   3. first run: docker --context cr-d1-tls version, docker --context cr-d1-ssh version,
-#      docker context ls lists both, the tls and ssh env files (set -a; . FILE; set +a;
-#      docker info), ssh cr-d1 true with strict host key checking and its negative twin (no
-#      known_hosts: "Host key verification failed"), known_hosts holds cr-d1's real key, file
-#      modes and owners, the ssh master socket, the Include at the top of ~/.ssh/config;
-#   4. second run and a --check run: changed=0;
-#   5. cr-d1 dialled by address (dockerd_endpoint_host = its IP) and tcp on loopback: the
-#      contexts and env files follow, the env file's ssh://alice@IP goes through the ssh
-#      config's Match block, tcp is skipped with a note; rerun changed=0;
-#   6. ssh removed from dockerd_expose, tcp on 0.0.0.0 added: the ssh context, env file,
-#      alias, known hosts and Include are gone, the tcp context and env file appear; rerun
-#      changed=0;
-#   7. dockerd_expose [unix] only: every context, env file and bundle of the role is gone, a
-#      context of the user's own is kept; rerun changed=0.
+# It starts a network cr-net with two containers of the stock target image (leftovers of an
+# earlier run are removed first): cr-daemon and cr-client. Both are reached as a cloud image
+# is: over ssh as the sudo account deploy (made here with docker exec: useradd, a NOPASSWD
+# sudoers drop-in, a key made on this machine), become: true, pipelining off, no acl package,
+# strict host key checking against a known_hosts file built from each container's
+# /etc/ssh/ssh_host_ed25519_key.pub. cr-client gets the account alice (no sudo) with the
+# private half of alice's key pair in /home/alice/keys/id_alice; deploy gets a copy in
+# ~/.ssh/id_alice. The inventory puts cr-daemon in docker_daemons (dockerd_expose
+# [unix, tls, ssh], dockerd_ssh_users [alice]) and the client container twice in
+# docker_clients: cr-client (dockerd_client_user alice: not the connecting account) and
+# cr-client-self (dockerd_client_user unset: deploy itself). Then, in this order:
+#   1. validation (the role alone): an identity file alice does not own fails with its
+#      sentence before anything is written;
+#   2. --check --diff of the role alone on the fresh clients succeeds and writes nothing;
+#   3. playbooks/expose.yml: the client hosts succeed (the daemon's recap is printed);
+#   4. expose.yml again and a --check --diff run of the role: changed=0 on the client hosts;
+#   5. as alice (runuser -u alice, the real docker CLI) and as deploy on the client: docker
+#      --context X version for every context the role made, each env file (set -a; . FILE;
+#      set +a; docker version), docker -H ssh://cr-daemon version through the ssh alias, and
+#      the negative twin (no known_hosts: "Host key verification failed"); every file under
+#      /home/alice is alice's, with the documented modes;
+#   6. ssh no longer offered (the role alone, -e dockerd_expose=[unix,tls]): alice's ssh
+#      context, env file, alias and known hosts are removed, her own context is kept; rerun
+#      changed=0.
 # Removes the containers, the network and the temp dir at the end (unless KEEP=1).
 # Prints "N passed, N failed" last; exits 1 when a check failed.
 set -uo pipefail
@@ -45,12 +37,14 @@ set -uo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../../.." && pwd)"
 image="${TARGET_IMAGE:-dockerd-exposure/target:bookworm}"
-net=cr-net
-daemon=cr-d1
-clients=(cr-c1 cr-c2)
-nodes=("$daemon" "${clients[@]}")
+prefix="${CR_PREFIX:-cr}"
+net=$prefix-net
+daemon=$prefix-daemon
+client=$prefix-client
+nodes=("$daemon" "$client")
+# Two inventory hosts on the client container: one per client account.
+clients=("$client" "$client-self")
 work="$(mktemp -d /tmp/cr-client.XXXXXX)"
-pki="$work/pki"
 inv="$work/inventory"
 proof=client_role
 # shellcheck source=../lib/harness.sh
@@ -61,275 +55,192 @@ show() { # show "what" command...: run, print the output indented, count as a ch
   sed 's/^/       | /' "$work/check.out" | head -30
 }
 
-
 # --- hosts -------------------------------------------------------------------------------
 remove_containers
 # Same container settings as the lab and Molecule (playbooks/vars/lab_container.yml).
 # shellcheck source=../lib/containers.sh
 source "$(dirname "$0")/../lib/containers.sh"
 start_systemd_containers "$net" "$image" "${nodes[@]}"
-ip="$(ip_of "$net" "$daemon")"
-log "$daemon $ip, work dir $work"
+log "containers ${nodes[*]} on $net, work dir $work"
 
-# --- PKI by hand, laid out like the tls role's ---------------------------------------------
-mkdir -p "$pki/ca" "$pki/clients/admin" "$work/server"
-chmod 700 "$pki/clients/admin"
-(
-  set -e
-  cd "$pki"
-  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj "/CN=cr test CA" \
-    -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" \
-    -keyout ca/ca-key.pem -out ca/ca.pem
-  openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj "/CN=$daemon" \
-    -keyout "$work/server/server-key.pem" -out "$work/server/server.csr"
-  openssl x509 -req -in "$work/server/server.csr" -CA ca/ca.pem -CAkey ca/ca-key.pem -set_serial 1 -days 2 \
-    -extfile <(printf 'subjectAltName=DNS:%s,IP:%s\nextendedKeyUsage=serverAuth\n' "$daemon" "$ip") \
-    -out "$work/server/server-cert.pem"
-  openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj "/CN=admin" \
-    -keyout clients/admin/key.pem -out "$work/admin.csr"
-  openssl x509 -req -in "$work/admin.csr" -CA ca/ca.pem -CAkey ca/ca-key.pem -set_serial 2 -days 2 \
-    -extfile <(printf 'extendedKeyUsage=clientAuth\n') -out clients/admin/cert.pem
-  cp ca/ca.pem clients/admin/ca.pem
-  chmod 600 clients/admin/key.pem
-) >"$work/openssl.log" 2>&1 || { cat "$work/openssl.log"; exit 1; }
-
-# --- dockerd on cr-d1 with TLS, by hand ----------------------------------------------------
-docker exec "$daemon" mkdir -p /etc/docker/tls /etc/systemd/system/docker.socket.d
-docker cp "$pki/ca/ca.pem" "$daemon:/etc/docker/tls/ca.pem"
-docker cp "$work/server/server-cert.pem" "$daemon:/etc/docker/tls/server-cert.pem"
-docker cp "$work/server/server-key.pem" "$daemon:/etc/docker/tls/server-key.pem"
-docker exec "$daemon" sh -euc '
-  chown -R root:root /etc/docker/tls && chmod 400 /etc/docker/tls/server-key.pem
-  printf "[Socket]\nListenStream=\nListenStream=/run/docker.sock\nListenStream=0.0.0.0:2376\n" \
-    >/etc/systemd/system/docker.socket.d/cr-tls.conf
-  cat >/etc/docker/daemon.json <<JSON
-{
-  "storage-driver": "vfs",
-  "tlsverify": true,
-  "tlscacert": "/etc/docker/tls/ca.pem",
-  "tlscert": "/etc/docker/tls/server-cert.pem",
-  "tlskey": "/etc/docker/tls/server-key.pem"
-}
-JSON
-  systemctl stop docker.service
-  systemctl daemon-reload
-  systemctl reset-failed docker.service docker.socket || true
-  systemctl restart docker.socket
-  systemctl start docker.service'
-for _ in $(seq 30); do
-  curl -s -o /dev/null --max-time 2 -k "https://$ip:2376/_ping"; [ $? -ne 7 ] && break; sleep 1
-done
-
-# --- alice on cr-d1, her key pair made here -------------------------------------------------
+# --- "cloud-init": the sudo account deploy, reached with a key made here ------------------
+ssh-keygen -q -t ed25519 -N '' -C deploy@cr-test -f "$work/id_deploy"
 ssh-keygen -q -t ed25519 -N '' -C alice@cr-test -f "$work/id_alice"
-pubkey="$(cat "$work/id_alice.pub")"
-docker exec "$daemon" sh -euc "
-  useradd -m -s /bin/bash -G docker alice
-  install -d -m 700 -o alice -g alice /home/alice/.ssh
-  printf '%s\n' '$pubkey' >/home/alice/.ssh/authorized_keys
-  chown alice:alice /home/alice/.ssh/authorized_keys && chmod 600 /home/alice/.ssh/authorized_keys
-  systemctl is-active ssh >/dev/null || systemctl start ssh"
-# The clients: cr-c1 keeps the key for dev outside ~/.ssh (which the role then creates),
-# cr-c2 for root in ~/.ssh.
-docker exec cr-c1 sh -euc 'useradd -m -s /bin/bash dev && install -d -m 700 -o dev -g dev /home/dev/keys'
-docker cp "$work/id_alice" cr-c1:/home/dev/keys/id_alice
-docker exec cr-c1 sh -euc 'chown dev:dev /home/dev/keys/id_alice && chmod 600 /home/dev/keys/id_alice'
-docker exec cr-c2 install -d -m 700 /root/.ssh
-docker cp "$work/id_alice" cr-c2:/root/.ssh/id_alice
-docker exec cr-c2 sh -euc 'chown root:root /root/.ssh/id_alice && chmod 600 /root/.ssh/id_alice'
+: >"$work/known_hosts"
+for n in "${nodes[@]}"; do
+  docker exec -i "$n" sh -euc '
+    useradd -m -s /bin/bash deploy
+    printf "deploy ALL=(ALL) NOPASSWD:ALL\n" >/etc/sudoers.d/90-deploy && chmod 440 /etc/sudoers.d/90-deploy
+    install -d -m 700 -o deploy -g deploy /home/deploy/.ssh
+    cat >/home/deploy/.ssh/authorized_keys
+    chown deploy:deploy /home/deploy/.ssh/authorized_keys && chmod 600 /home/deploy/.ssh/authorized_keys
+    systemctl is-active ssh >/dev/null || systemctl start ssh' <"$work/id_deploy.pub"
+  # sshd made its host keys at its first start; trust exactly those.
+  printf '%s %s\n' "$(ip_of "$net" "$n")" "$(docker exec "$n" cut -d' ' -f1,2 /etc/ssh/ssh_host_ed25519_key.pub)" \
+    >>"$work/known_hosts"
+done
+daemon_ip="$(ip_of "$net" "$daemon")"
+client_ip="$(ip_of "$net" "$client")"
+# alice on the client (no sudo), her key outside ~/.ssh (which the role then creates);
+# deploy keeps a copy of the same key in ~/.ssh.
+docker exec "$client" sh -euc 'useradd -m -s /bin/bash alice && install -d -m 700 -o alice -g alice /home/alice/keys'
+docker cp "$work/id_alice" "$client:/home/alice/keys/id_alice"
+docker cp "$work/id_alice" "$client:/home/deploy/.ssh/id_alice"
+docker exec "$client" sh -euc 'chown alice:alice /home/alice/keys/id_alice && chmod 600 /home/alice/keys/id_alice
+  chown deploy:deploy /home/deploy/.ssh/id_alice && chmod 600 /home/deploy/.ssh/id_alice'
 
 # --- inventory ---------------------------------------------------------------------------
-mkdir -p "$inv/host_vars"
+mkdir -p "$inv"
 cat >"$inv/hosts.yml" <<EOF
 all:
   vars:
-    ansible_connection: community.docker.docker
+    ansible_connection: ssh
+    ansible_user: deploy
+    ansible_become: true
+    ansible_ssh_private_key_file: $work/id_deploy
+    ansible_ssh_common_args: -o UserKnownHostsFile=$work/known_hosts -o StrictHostKeyChecking=yes
+    ansible_ssh_pipelining: false
     ansible_python_interpreter: /usr/bin/python3
+    dockerd_tls_pki_dir: $work/pki
   children:
     docker_daemons:
       hosts:
-        $daemon: {ansible_host: $daemon}
+        $daemon:
+          ansible_host: $daemon_ip
+          dockerd_expose: [unix, tls, ssh]
+          dockerd_ssh_users:
+            - name: alice
+              authorized_keys: ["$(cat "$work/id_alice.pub")"]
     docker_clients:
       hosts:
-        cr-c1:
-          ansible_host: cr-c1
-          dockerd_client_user: dev
+        $client:
+          ansible_host: $client_ip
+          dockerd_client_user: alice
           dockerd_client_ssh_user: alice
-          dockerd_client_ssh_identity_file: /home/dev/keys/id_alice
-        cr-c2:
-          ansible_host: cr-c2
+          dockerd_client_ssh_identity_file: /home/alice/keys/id_alice
+        $client-self:
+          ansible_host: $client_ip
           dockerd_client_ssh_user: alice
           dockerd_client_ssh_identity_file: ~/.ssh/id_alice
 EOF
-daemon_vars() { # daemon_vars EXTRA_YAML: rewrite host_vars of the daemon
-  cat >"$inv/host_vars/$daemon.yml" <<EOF
-dockerd_tls_pki_dir: $pki
-dockerd_ssh_users:
-  - name: alice
-    authorized_keys: ["$pubkey"]
-$1
-EOF
-}
-daemon_vars 'dockerd_expose: [unix, tls, ssh]'
 
 # --- helpers -----------------------------------------------------------------------------
 use_collection
+export ANSIBLE_PIPELINING=False
 
 run=0
-play() { # play NAME [ansible-playbook args...]; log in $work/NAME.log, returns its exit code
-  local name="$1"; shift
+play() { # play NAME PLAYBOOK [ansible-playbook args...]; log in $work/NAME.log
+  local name="$1" playbook="$2"; shift 2
   run=$((run + 1))
-  log "run $run: $name"
-  (cd "$root" && .venv/bin/ansible-playbook -i "$inv/hosts.yml" "$here/playbook.yml" "$@") >"$work/$name.log" 2>&1
+  log "run $run: $name ($playbook)"
+  (cd "$root" && .venv/bin/ansible-playbook -i "$inv/hosts.yml" "$playbook" "$@") >"$work/$name.log" 2>&1
 }
+role() { local name="$1"; shift; play "$name" "$here/playbook.yml" "$@"; }
+expose() { local name="$1"; shift; play "$name" playbooks/expose.yml "$@"; }
 recap() { # recap NAME HOST FIELD -> number from the PLAY RECAP line
   sed -n "s/^$2 *:.* $3=\([0-9]*\).*/\1/p" "$work/$1.log" | tail -1
 }
-play_ok() { # play_ok NAME: the run succeeded on both clients
+recap_line() { grep -E "^$2 +:" "$work/$1.log" | tail -1; }
+play_ok() { # play_ok NAME: the run succeeded on the client hosts
   local h
   for h in "${clients[@]}"; do
     [ "$(recap "$1" "$h" failed)" = 0 ] && [ "$(recap "$1" "$h" unreachable)" = 0 ] || return 1
   done
 }
-unchanged_run() { # unchanged_run NAME [args]: a run that must report changed=0 on both clients
-  play "$@"
-  check "$1: run succeeds" play_ok "$1"
-  check "$1: changed=0 on cr-c1 and cr-c2 ($(recap "$1" cr-c1 changed)/$(recap "$1" cr-c2 changed))" \
-    bash -c "[ '$(recap "$1" cr-c1 changed) $(recap "$1" cr-c2 changed)' = '0 0' ]"
+unchanged() { # unchanged NAME: changed=0 on the client hosts
+  [ "$(recap "$1" "$client" changed) $(recap "$1" "$client-self" changed)" = "0 0" ]
 }
 failed_with() { # failed_with NAME TEXT: the run failed and printed TEXT
   ! play_ok "$1" && tr -s ' \n' ' ' <"$work/$1.log" | grep -qF "$2"
 }
-user_of() { case "$1" in cr-c1) echo dev ;; *) echo root ;; esac; }
-home_of() { case "$1" in cr-c1) echo /home/dev ;; *) echo /root ;; esac; }
-as_user() { # as_user CLIENT 'shell command': run as the client account, in its home
-  local c="$1"; shift
-  docker exec -u "$(user_of "$c")" -e HOME="$(home_of "$c")" -w "$(home_of "$c")" "$c" bash -c "$*"
+as() { # as ACCOUNT 'shell command': on the client container, as that account, in its home
+  docker exec "$client" runuser -u "$1" -- bash -c "cd ~$1 && $2"
 }
-nothing_written() { # nothing_written CLIENT: no trace of the role under the account's home
-  as_user "$1" '[ ! -e ~/.docker ] && [ ! -e ~/.ssh/config ] && [ ! -e ~/.ssh/config.d ] && [ ! -e ~/.ssh/known_hosts.d ]'
+nothing_written() { # nothing_written ACCOUNT: no trace of the role under the account's home
+  as "$1" '[ ! -e ~/.docker ] && [ ! -e ~/.ssh/config ] && [ ! -e ~/.ssh/config.d ] && [ ! -e ~/.ssh/known_hosts.d ]'
 }
-contexts() { as_user "$1" 'docker context ls --format "{{.Name}}" | sort | tr "\n" " "'; }
+role_contexts() { # role_contexts ACCOUNT: the contexts the role made, by description
+  as "$1" 'docker context ls --format "{{.Name}} {{.Description}}"' | awk '$2 == "dockerd.exposure:" {print $1}' | sort | tr '\n' ' '
+}
+
+# --- 0. a stock host -----------------------------------------------------------------------
+check "the client host has no acl package (become_user to alice would need it)" \
+  bash -c "! docker exec $client dpkg -s acl >/dev/null 2>&1"
+check "ansible reaches both hosts as deploy over ssh with become, pipelining off" \
+  bash -c "cd '$root' && .venv/bin/ansible -i '$inv/hosts.yml' all -m ansible.builtin.command -a 'id -un' | grep -c '^root$' | grep -qx 3"
 
 # --- 1. validation -----------------------------------------------------------------------
-play no-identity -e dockerd_client_ssh_identity_file=/home/dev/keys/missing
-check "validation: a missing identity file fails with a sentence" \
-  failed_with no-identity "dockerd_client_ssh_identity_file /home/dev/keys/missing on cr-c1 does not exist"
-play no-bundle -e dockerd_client_tls_name=carol
-check "validation: a missing TLS bundle fails naming the files and the fix" \
-  failed_with no-bundle "The TLS client bundle files $pki/clients/carol/ca.pem"
-play no-ssh-user -e dockerd_client_ssh_user=
-check "validation: ssh offered but no dockerd_client_ssh_user fails" \
-  failed_with no-ssh-user "set both (the account on the daemons and the path of its private key"
-for c in "${clients[@]}"; do check "validation: nothing written on $c" nothing_written "$c"; done
+role not-alices -e dockerd_client_ssh_identity_file=/etc/ssh/ssh_host_ed25519_key -e '{"dockerd_client_modes": ["ssh"]}'
+check "validation: an identity file alice does not own fails with a sentence" \
+  failed_with not-alices "dockerd_client_ssh_identity_file /etc/ssh/ssh_host_ed25519_key on $client is owned by root, not by alice"
+check "validation: nothing written for alice" nothing_written alice
 
-# --- 2. check mode on fresh clients --------------------------------------------------------
-play check-fresh --check --diff
-check "check mode on fresh clients succeeds" play_ok check-fresh
-for c in "${clients[@]}"; do check "check mode wrote nothing on $c" nothing_written "$c"; done
+# --- 2. check mode on the fresh clients ----------------------------------------------------
+role check-fresh --check --diff
+check "check mode of the role on the fresh clients succeeds" play_ok check-fresh
+check "check mode wrote nothing for alice" nothing_written alice
+check "check mode wrote nothing for deploy" nothing_written deploy
 
-# --- 3. first run ------------------------------------------------------------------------
-play first
-check "first run succeeds" play_ok first
+# --- 3. expose.yml -------------------------------------------------------------------------
+expose first
+check "expose.yml: the client hosts succeed" play_ok first
 [ "${VERBOSE:-0}" = 1 ] && cat "$work/first.log"
-hostkey="$(docker exec "$daemon" cut -d' ' -f1,2 /etc/ssh/ssh_host_ed25519_key.pub)"
-for c in "${clients[@]}"; do
-  u="$(user_of "$c")"; h="$(home_of "$c")"; b="$h/.docker/dockerd-exposure"
-  show "$c ($u): docker --context $daemon-tls version" \
-    as_user "$c" "docker --context $daemon-tls version --format 'client {{.Client.Version}} server {{.Server.Version}}'"
-  show "$c ($u): docker --context $daemon-ssh version" \
-    as_user "$c" "docker --context $daemon-ssh version --format 'client {{.Client.Version}} server {{.Server.Version}}'"
-  show "$c ($u): docker context ls lists $daemon-tls and $daemon-ssh" \
-    as_user "$c" "docker context ls | tee /dev/stderr | awk '{print \$1}' | grep -x $daemon-tls && docker context ls | awk '{print \$1}' | grep -x $daemon-ssh"
-  show "$c ($u): set -a; . $daemon-tls.env; set +a; docker info" \
-    as_user "$c" "cat ~/.docker/dockerd-exposure/env/$daemon-tls.env; set -a; . ~/.docker/dockerd-exposure/env/$daemon-tls.env; set +a;
-      docker info --format 'Name={{.Name}} ServerVersion={{.ServerVersion}}' | grep '^Name=$daemon '"
-  show "$c ($u): set -a; . $daemon-ssh.env; set +a; docker info" \
-    as_user "$c" "cat ~/.docker/dockerd-exposure/env/$daemon-ssh.env; set -a; . ~/.docker/dockerd-exposure/env/$daemon-ssh.env; set +a;
-      docker info --format 'Name={{.Name}} ServerVersion={{.ServerVersion}}' | grep '^Name=$daemon '"
-  show "$c ($u): ssh $daemon true (strict host key checking)" \
-    as_user "$c" "ssh -G $daemon | grep -iE '^(hostname|user|stricthostkeychecking|userknownhostsfile|controlmaster|controlpath|controlpersist|identitiesonly) ' && ssh $daemon 'id -un'"
-  show "$c ($u): without the role's known_hosts file ssh refuses $daemon (Host key verification failed)" \
-    as_user "$c" "out=\$(ssh -o ControlMaster=no -o ControlPath=none -o UserKnownHostsFile=/dev/null $daemon true 2>&1); rc=\$?;
+show "expose.yml: recap" grep -A4 '^PLAY RECAP' "$work/first.log"
+
+# --- 4. idempotency and check mode ---------------------------------------------------------
+expose second
+check "expose.yml again: the client hosts succeed" play_ok second
+check "expose.yml again: changed=0 on the client hosts ($(recap second "$client" changed)/$(recap second "$client-self" changed))" \
+  unchanged second
+show "expose.yml again: recap" grep -A4 '^PLAY RECAP' "$work/second.log"
+role check-second --check --diff
+check "--check --diff of the role after a run: changed=0 ($(recap check-second "$client" changed)/$(recap check-second "$client-self" changed))" \
+  unchanged check-second
+
+# --- 5. the real docker CLI as the client accounts -----------------------------------------
+for u in alice deploy; do
+  ctxs="$(role_contexts "$u")"
+  check "$u: the role made the contexts $daemon-ssh and $daemon-tls ($ctxs)" [ "$ctxs" = "$daemon-ssh $daemon-tls " ]
+  for ctx in $ctxs; do
+    show "$u: docker --context $ctx version" \
+      as "$u" "docker --context $ctx version --format 'client {{.Client.Version}} server {{.Server.Version}}'"
+  done
+  for env in $(as "$u" 'ls ~/.docker/dockerd-exposure/env/'); do
+    show "$u: set -a; . $env; set +a; docker version" \
+      as "$u" "grep -v '^#' ~/.docker/dockerd-exposure/env/$env; set -a; . ~/.docker/dockerd-exposure/env/$env; set +a;
+        docker version --format 'server {{.Server.Version}}'"
+  done
+  show "$u: docker -H ssh://$daemon version (the ssh alias, strict host key checking)" \
+    as "$u" "ssh -G $daemon | grep -iE '^(hostname|user|identityfile|stricthostkeychecking|userknownhostsfile) ' &&
+      docker -H ssh://$daemon version --format 'server {{.Server.Version}}'"
+  show "$u: without the role's known_hosts ssh refuses $daemon" \
+    as "$u" "out=\$(ssh -o ControlMaster=no -o ControlPath=none -o UserKnownHostsFile=/dev/null $daemon true 2>&1); rc=\$?;
       echo \"exit \$rc: \$out\"; [ \$rc -ne 0 ] && grep -q 'Host key verification failed' <<<\"\$out\""
-  check "$c ($u): known_hosts holds $daemon's real ed25519 host key" \
-    as_user "$c" "grep -qxF '$daemon,$ip $hostkey' ~/.ssh/known_hosts.d/dockerd-exposure"
-  check "$c ($u): nothing turns strict host key checking off" \
-    as_user "$c" "! grep -RiE 'StrictHostKeyChecking +(no|accept-new)' ~/.ssh"
-  check "$c ($u): the ssh master socket of the docker CLI's connection is in ~/.ssh" \
-    as_user "$c" "ls ~/.ssh/cm-* >/dev/null && ssh -O check $daemon"
-  check "$c ($u): ~/.ssh/config starts with the Include block" \
-    as_user "$c" "head -3 ~/.ssh/config | diff - <(printf '# BEGIN dockerd.exposure.client\nInclude config.d/dockerd-exposure.conf\n# END dockerd.exposure.client\n')"
-  check "$c ($u): modes and owners (bundle dir 700, key 600, env 600, ssh conf 600)" \
-    as_user "$c" "[ \"\$(stat -c '%a %U' $b $b/tls/admin $b/tls/admin/key.pem $b/tls/admin/cert.pem $b/env $b/env/$daemon-tls.env ~/.ssh ~/.ssh/config.d/dockerd-exposure.conf ~/.ssh/known_hosts.d/dockerd-exposure | tr '\n' ' ')\" \
-      = '700 $u 700 $u 600 $u 644 $u 700 $u 600 $u 700 $u 600 $u 600 $u ' ]"
-  check "$c ($u): the bundle equals the controller's" \
-    bash -c "for f in ca cert key; do docker exec $c cat $b/tls/admin/\$f.pem | cmp -s - '$pki/clients/admin/'\$f.pem || exit 1; done"
-  check "$c ($u): env files are exactly as documented" bash -c "
-    docker exec $c grep -v '^#' $b/env/$daemon-tls.env | diff - <(printf 'DOCKER_HOST=tcp://$daemon:2376\nDOCKER_TLS_VERIFY=1\nDOCKER_CERT_PATH=$b/tls/admin\n') &&
-    docker exec $c grep -v '^#' $b/env/$daemon-ssh.env | diff - <(printf 'DOCKER_HOST=ssh://alice@$daemon\nDOCKER_TLS_VERIFY=\nDOCKER_CERT_PATH=\n')"
 done
-check "no private key material in the first run's log" bash -c "! grep -q 'PRIVATE KEY' '$work/first.log'"
-show "cr-c1: the ssh config written for dev" docker exec cr-c1 cat /home/dev/.ssh/config.d/dockerd-exposure.conf
+show "alice: every file under /home/alice is hers" \
+  docker exec "$client" sh -c 'found=$(find /home/alice ! -user alice -o ! -group alice); echo "not alice'"'"'s: ${found:-none}"; [ -z "$found" ]'
+b=/home/alice/.docker/dockerd-exposure
+check "alice: modes (bundle dir 700, key 600, cert 644, env 600, ~/.ssh 700, alias file and known hosts 600)" \
+  as alice "[ \"\$(stat -c '%a' $b $b/tls/admin $b/tls/admin/key.pem $b/tls/admin/cert.pem $b/env/$daemon-tls.env ~/.ssh ~/.ssh/config ~/.ssh/config.d/dockerd-exposure.conf ~/.ssh/known_hosts.d/dockerd-exposure | tr '\n' ' ')\" \
+    = '700 700 600 644 600 700 600 600 600 ' ]"
+check "alice: the bundle equals the controller's" \
+  bash -c "for f in ca cert key; do docker exec $client cat $b/tls/admin/\$f.pem | cmp -s - '$work/pki/clients/admin/'\$f.pem || exit 1; done"
+check "no private key material in the logs" bash -c "! grep -q 'PRIVATE KEY' '$work/first.log' '$work/second.log'"
 
-# --- 4. idempotency ----------------------------------------------------------------------
-unchanged_run second
-unchanged_run check-second --check --diff
-
-# --- 5. dialled by address, tcp on loopback ----------------------------------------------
-daemon_vars "dockerd_expose: [unix, tcp, tls, ssh]
-dockerd_endpoint_host: $ip"
-play by-address
-check "by address: run succeeds" play_ok by-address
-check "by address: tcp on loopback is skipped with a note" \
-  bash -c "tr -s ' \n' ' ' <'$work/by-address.log' | grep -qF '$daemon-tcp: skipped, plain TCP on $daemon listens on the loopback address 127.0.0.1 only'"
-for c in "${clients[@]}"; do
-  u="$(user_of "$c")"
-  show "$c ($u): docker --context $daemon-tls version dials $ip" \
-    as_user "$c" "docker context inspect $daemon-tls --format '{{.Endpoints.docker.Host}}' | grep -x tcp://$ip:2376 &&
-      docker --context $daemon-tls version --format 'server {{.Server.Version}}'"
-  show "$c ($u): . $daemon-ssh.env (ssh://alice@$ip, through the Match block) && docker info" \
-    as_user "$c" "grep ^DOCKER_HOST= ~/.docker/dockerd-exposure/env/$daemon-ssh.env; set -a; . ~/.docker/dockerd-exposure/env/$daemon-ssh.env; set +a;
-      docker info --format 'Name={{.Name}}' | grep -x Name=$daemon"
-  show "$c ($u): ssh alice@$ip true (strict, key from known_hosts.d)" \
-    as_user "$c" "ssh -G alice@$ip | grep -iE '^(identityfile|stricthostkeychecking|userknownhostsfile) ' && ssh alice@$ip true"
-  show "$c ($u): ssh $daemon true (alias, HostName $ip)" as_user "$c" "ssh $daemon true"
-  check "$c ($u): no $daemon-tcp context or env file" \
-    as_user "$c" "! docker context inspect $daemon-tcp >/dev/null 2>&1 && [ ! -e ~/.docker/dockerd-exposure/env/$daemon-tcp.env ]"
-done
-unchanged_run by-address-again
-
-# --- 6. ssh removed, tcp on 0.0.0.0 added -----------------------------------------------
-for c in "${clients[@]}"; do as_user "$c" 'docker context create mine --docker host=unix:///run/docker.sock >/dev/null 2>&1'; done
-daemon_vars "dockerd_expose: [unix, tcp, tls]
-dockerd_tcp_address: 0.0.0.0"
-play no-ssh
-check "no ssh: run succeeds" play_ok no-ssh
-for c in "${clients[@]}"; do
-  u="$(user_of "$c")"
-  show "$c ($u): contexts are now: $(contexts "$c")" bash -c "[ '$(contexts "$c")' = '$daemon-tcp $daemon-tls default mine ' ]"
-  check "$c ($u): the ssh env file, alias file, known hosts and Include are gone" \
-    as_user "$c" "[ ! -e ~/.docker/dockerd-exposure/env/$daemon-ssh.env ] && [ ! -e ~/.ssh/config.d/dockerd-exposure.conf ] &&
-      [ ! -e ~/.ssh/known_hosts.d/dockerd-exposure ] && ! grep -q dockerd.exposure ~/.ssh/config"
-  check "$c ($u): the tcp context and env file dial $daemon:2375" \
-    as_user "$c" "docker context inspect $daemon-tcp --format '{{.Endpoints.docker.Host}}' | grep -x tcp://$daemon:2375 &&
-      grep -qx DOCKER_HOST=tcp://$daemon:2375 ~/.docker/dockerd-exposure/env/$daemon-tcp.env"
-  show "$c ($u): docker --context $daemon-tls version still works" \
-    as_user "$c" "docker --context $daemon-tls version --format 'server {{.Server.Version}}'"
-done
-unchanged_run no-ssh-again
-
-# --- 7. nothing offered to clients ------------------------------------------------------
-daemon_vars "dockerd_expose: [unix]"
-play unix-only
-check "unix only: run succeeds" play_ok unix-only
-for c in "${clients[@]}"; do
-  u="$(user_of "$c")"
-  show "$c ($u): only the user's own contexts are left: $(contexts "$c")" bash -c "[ '$(contexts "$c")' = 'default mine ' ]"
-  check "$c ($u): no env file and no TLS bundle left" \
-    as_user "$c" "[ -z \"\$(ls -A ~/.docker/dockerd-exposure/env ~/.docker/dockerd-exposure/tls 2>/dev/null | grep -v ':\$' | grep .)\" ]"
-done
-unchanged_run unix-only-again
+# --- 6. ssh no longer offered: cleanup as the client account --------------------------------
+as alice 'docker context create mine --docker host=unix:///run/docker.sock >/dev/null 2>&1'
+role no-ssh -e '{"dockerd_expose": ["unix", "tls"]}'
+check "no ssh: the run succeeds" play_ok no-ssh
+show "alice: only the tls context is the role's, hers is kept" \
+  bash -c "echo \"role: $(role_contexts alice)\"; [ '$(role_contexts alice)' = '$daemon-tls ' ] && docker exec $client runuser -u alice -- docker context inspect mine >/dev/null"
+check "alice: the ssh env file, alias file, known hosts and Include are gone" \
+  as alice "[ ! -e ~/.docker/dockerd-exposure/env/$daemon-ssh.env ] && [ ! -e ~/.ssh/config.d/dockerd-exposure.conf ] &&
+    [ ! -e ~/.ssh/known_hosts.d/dockerd-exposure ] && ! grep -q dockerd.exposure ~/.ssh/config"
+show "alice: every file under /home/alice is still hers" \
+  docker exec "$client" sh -c 'found=$(find /home/alice ! -user alice -o ! -group alice); echo "not alice'"'"'s: ${found:-none}"; [ -z "$found" ]'
+role no-ssh-again -e '{"dockerd_expose": ["unix", "tls"]}'
+check "no ssh again: changed=0 ($(recap no-ssh-again "$client" changed)/$(recap no-ssh-again "$client-self" changed))" \
+  unchanged no-ssh-again
 
 printf '%d passed, %d failed\n' "$passed" "$failed"
 [ "$failed" -eq 0 ]

@@ -30,6 +30,7 @@ from ansible.module_utils.testing import patch_module_args
 from ansible_collections.dockerd.exposure.plugins.modules import docker_context
 
 CLI = "/usr/bin/docker"
+SETPRIV = "/usr/bin/setpriv"
 CA = b"-----BEGIN CERTIFICATE-----\nca\n-----END CERTIFICATE-----\n"
 CERT = b"-----BEGIN CERTIFICATE-----\ncert\n-----END CERTIFICATE-----\n"
 KEY = b"-----BEGIN PRIVATE KEY-----\nsecret-key-material\n-----END PRIVATE KEY-----\n"
@@ -56,6 +57,8 @@ class FakeDocker(object):
         self.calls = []
         self.environments = []
         self.ignore_updates = False
+        self.account = None  # the pwd entry every call must switch to (setpriv), or None
+        self.chmods = []
 
     # storage ------------------------------------------------------------------------
     def _meta(self, name):
@@ -156,9 +159,23 @@ class FakeDocker(object):
         return flags
 
     # the CLI ------------------------------------------------------------------------
-    def __call__(self, module, args, environ_update=None, **kwargs):
+    def __call__(self, module, args, environ_update=None, cwd=None, **kwargs):
         assert isinstance(args, list), "argv lists only, no shell strings"
-        assert environ_update == {"DOCKER_CONFIG": self.config}
+        if self.account is None:
+            assert args[0] != SETPRIV and cwd is None
+            assert environ_update == {"DOCKER_CONFIG": self.config}
+        else:
+            # Every call runs as the account, from a directory it may enter.
+            user = self.account.pw_name
+            assert args[:5] == [SETPRIV, "--reuid=" + user, "--regid=" + user, "--init-groups", "--"]
+            assert cwd == "/"
+            args = args[5:]
+            if args[0] == "chmod":
+                self.chmods.append(list(args))
+                os.chmod(args[2], int(args[1], 8))
+                return 0, "", ""
+            assert environ_update == {"DOCKER_CONFIG": self.config, "HOME": self.account.pw_dir,
+                                      "USER": user, "LOGNAME": user}
         assert "DOCKER_CONTEXT" not in os.environ and "DOCKER_HOST" not in os.environ
         self.calls.append(list(args))
         assert args[0] == CLI and args[1] == "context"
@@ -259,7 +276,8 @@ def env(tmp_path, monkeypatch):
     monkeypatch.setattr(basic.AnsibleModule, "fail_json", fail_json)
     monkeypatch.setattr(basic.AnsibleModule, "run_command",
                         lambda self, args, **kwargs: fake(self, args, **kwargs))
-    monkeypatch.setattr(basic.AnsibleModule, "get_bin_path", lambda self, name, *a, **k: CLI)
+    monkeypatch.setattr(basic.AnsibleModule, "get_bin_path",
+                        lambda self, name, *a, **k: SETPRIV if name == "setpriv" else CLI)
     monkeypatch.setattr(docker_context.os.path, "isfile",
                         lambda p: p == CLI or os.path.exists(p) and not os.path.isdir(p))
     real_access = os.access
@@ -545,7 +563,7 @@ def test_unreadable_stored_copy_fails(env, monkeypatch):
     monkeypatch.setattr("builtins.open", deny)
     result = run(env, **dict(TCP, **env.tls))
     assert result["failed"] and "The stored copy of client_key" in result["msg"]
-    assert "become_user" in result["msg"]
+    assert "with user set to the account that owns docker_config" in result["msg"]
 
 
 # --------------------------------------------------------------------------- removal
@@ -604,3 +622,88 @@ def test_failed_restore_says_the_context_is_gone(env, monkeypatch):
     assert result["failed"]
     assert "restoring the previous context also failed" in result["msg"] and "disk full" in result["msg"]
     assert [c[2] for c in result["commands"]] == ["export", "rm", "create", "import"]
+
+
+# --------------------------------------------------------------------------- user
+
+class Account(object):
+    def __init__(self, name, uid, home):
+        self.pw_name, self.pw_uid, self.pw_gid, self.pw_dir = name, uid, uid + 1, home
+
+
+@pytest.fixture
+def alice(env, monkeypatch):
+    """The module runs as root (euid 0) for the account alice (uid 4242)."""
+    account = Account("alice", 4242, str(env.tmp / "home" / "alice"))
+    root = Account("root", 0, "/root")
+    monkeypatch.setattr(docker_context.os, "geteuid", lambda: 0)
+    monkeypatch.setattr(docker_context.pwd, "getpwuid", lambda uid: {0: root, 4242: account}[uid])
+
+    def getpwnam(name):
+        if name not in ("alice", "root"):
+            raise KeyError(name)
+        return account if name == "alice" else root
+
+    monkeypatch.setattr(docker_context.pwd, "getpwnam", getpwnam)
+    env.fake.account = account
+    return account
+
+
+def test_user_runs_every_cli_call_as_that_account(env, alice):
+    result = run(env, user="alice", **dict(TCP, **env.tls))  # FakeDocker checks the prefix
+    assert result["changed"] and env.fake.writes() == ["create"]
+    assert result["commands"] == [[CLI, "context", "create", "tls", "--docker",
+                                   "host=tcp://127.0.0.1:2376,ca=%s,cert=%s,key=%s,skip-tls-verify=false"
+                                   % (env.tls["ca_path"], env.tls["client_cert"], env.tls["client_key"])]]
+    assert not run(env, user="alice", **dict(TCP, **env.tls))["changed"]
+
+
+def test_user_default_docker_config_is_that_accounts(env, alice):
+    env.fake.config = os.path.join(alice.pw_dir, ".docker")
+    with patch_module_args(dict(UNIX, user="alice")):
+        with pytest.raises(ExitJson) as caught:
+            docker_context.main()
+    assert caught.value.args[0]["changed"]
+    assert os.path.exists(os.path.join(alice.pw_dir, ".docker", "contexts"))
+
+
+def test_user_that_is_the_running_account_needs_no_switch(env, alice):
+    env.fake.account = None
+    assert run(env, user="root", **UNIX)["changed"]
+
+
+def test_user_wide_key_mode_is_narrowed_as_that_account(env, alice):
+    run(env, user="alice", **dict(TCP, **env.tls))
+    os.chmod(_key_path(env, "tls"), 0o644)
+    result = run(env, user="alice", **dict(TCP, **env.tls))
+    assert result["changed"] and env.fake.chmods == [["chmod", "600", _key_path(env, "tls")]]
+    assert stat.S_IMODE(os.stat(_key_path(env, "tls")).st_mode) == 0o600
+
+
+def test_user_recreate_gives_the_export_directory_to_that_account(env, alice, monkeypatch):
+    chowned = []
+    monkeypatch.setattr(docker_context.os, "chown", lambda path, uid, gid: chowned.append((uid, gid)))
+    run(env, user="alice", description="old", **UNIX)
+    result = run(env, user="alice", description="", **UNIX)
+    assert result["changed"] and env.fake.writes() == ["create", "export", "rm", "create"]
+    assert chowned == [(4242, 4243)]
+
+
+def test_unknown_user_fails_naming_it(env, alice):
+    result = run(env, user="mallory", **UNIX)
+    assert result["failed"] and result["msg"].startswith("user 'mallory' has no account")
+    assert env.fake.calls == []
+
+
+def test_user_needs_root_when_it_is_another_account(env, alice, monkeypatch):
+    monkeypatch.setattr(docker_context.os, "geteuid", lambda: 4242)
+    result = run(env, user="root", **UNIX)
+    assert result["failed"] and "run the module as root (become: true) or as 'root'" in result["msg"]
+    assert env.fake.calls == []
+
+
+def test_user_without_setpriv_fails_naming_util_linux(env, alice, monkeypatch):
+    monkeypatch.setattr(basic.AnsibleModule, "get_bin_path",
+                        lambda self, name, *a, **k: None if name == "setpriv" else CLI)
+    result = run(env, user="alice", **UNIX)
+    assert result["failed"] and "install util-linux" in result["msg"]
