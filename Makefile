@@ -47,6 +47,7 @@ engine:
 
 image: engine
 	@tools/build-target-image.sh $(SUITE) >/dev/null
+	@tools/build-test-client-image.sh $(SUITE) >/dev/null
 
 lint: venv
 	@echo "[lint] yamllint"
