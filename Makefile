@@ -26,10 +26,10 @@ export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS)
 export ANSIBLE_FORCE_COLOR ?= false
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: help venv engine image lint unit ee molecule molecule-matrix molecule-all test lab demo lab-destroy bench clean
+.PHONY: help venv engine image image-cold lint unit ee molecule molecule-matrix molecule-all test lab demo lab-destroy bench clean
 
 help:
-	@echo "make demo | test | lint | unit | ee | molecule [SCENARIO=name] | molecule-matrix [SCENARIO=name] | molecule-all [MOLECULE_JOBS=n] | lab [LAB_HOSTS=n] | lab-destroy | bench | clean"
+	@echo "make demo | test | lint | unit | ee | image-cold | molecule [SCENARIO=name] | molecule-matrix [SCENARIO=name] | molecule-all [MOLECULE_JOBS=n] | lab [LAB_HOSTS=n] | lab-destroy | bench | clean"
 
 $(STAMP): requirements/test.txt
 	@echo "[venv] Installing pinned Python requirements into $(VENV)"
@@ -49,7 +49,15 @@ image: engine
 	@tools/build-target-image.sh $(SUITE) >/dev/null
 	@tools/build-test-client-image.sh $(SUITE) >/dev/null
 
+# The cold path a new machine takes: the target image from nothing (a throwaway tag, removed
+# again), whatever the image cache holds.
+image-cold: engine
+	@echo "[image] building the target image from nothing (throwaway tag)"
+	@tools/build-target-image.sh --throwaway $(SUITE)
+
 lint: venv
+	@echo "[lint] shellcheck tools/ and .ci/"
+	@$(BIN)/shellcheck $(wildcard tools/*.sh tools/*/*.sh) .ci/run
 	@echo "[lint] yamllint"
 	@$(BIN)/yamllint --strict .
 	@echo "[lint] ansible-lint (production profile)"
@@ -91,7 +99,7 @@ molecule-all: venv image
 	@tools/build-target-image.sh $(MATRIX_SUITE) >/dev/null
 	@tools/run-scenarios.sh -j $(MOLECULE_JOBS) $(SCENARIOS) $(addsuffix @$(MATRIX_SUITE),$(MATRIX_SCENARIOS))
 
-test: lint unit ee molecule-all
+test: lint unit ee image-cold molecule-all
 	@echo "[test] lint, unit tests, Molecule scenarios ($(SCENARIOS)) and the $(MATRIX_SUITE) matrix ($(MATRIX_SCENARIOS)) passed"
 
 lab: venv image

@@ -2,7 +2,8 @@
 # Build the target image used by the lab and by every Molecule scenario:
 # Debian with systemd as PID 1, dockerd, sshd and python3.
 #
-#   tools/build-target-image.sh [SUITE]      # SUITE: bookworm (default) or trixie
+#   tools/build-target-image.sh [SUITE]               # SUITE: bookworm (default) or trixie
+#   tools/build-target-image.sh --throwaway [SUITE]   # build from nothing, then remove it
 #
 # Prints the image reference on its last line. The image is tagged with a hash of its
 # inputs (this script, the suite, the package list), so an unchanged rerun costs seconds.
@@ -10,8 +11,14 @@
 # this machine's apt is already configured with, then `docker import`.
 set -euo pipefail
 
+# --throwaway: prove the cold path (make test): no cached image is trusted, the result gets a
+# tag of its own and is removed again, and the images the scenarios use are not touched.
+throwaway=false
+build_cache=()
+if [ "${1:-}" = "--throwaway" ]; then throwaway=true; build_cache=(--no-cache); shift; fi
 suite="${1:-bookworm}"
 repo="dockerd-exposure/target"
+if $throwaway; then repo="dockerd-exposure/throwaway"; fi
 here="$(cd "$(dirname "$0")" && pwd)"
 
 case "$suite" in
@@ -33,7 +40,9 @@ log() { printf '[image] %s\n' "$*" >&2; }
 input_hash="$( { cat "$0" "$here/target-image-setup.sh"; echo "$suite $base_packages $packages"; } | sha256sum | cut -c1-12)"
 ref="$repo:$suite-$input_hash"
 
-if docker image inspect "$ref" >/dev/null 2>&1; then
+if $throwaway; then
+  docker image rm "$ref" >/dev/null 2>&1 || true
+elif docker image inspect "$ref" >/dev/null 2>&1; then
   log "Reusing $ref (inputs unchanged)."
   docker tag "$ref" "$repo:$suite"
   echo "$ref"
@@ -55,7 +64,7 @@ RUN apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-ins
 STOPSIGNAL SIGRTMIN+3
 CMD ["/lib/systemd/systemd"]
 DOCKERFILE
-  docker build -q -t "$ref" "$work" >/dev/null
+  docker build -q "${build_cache[@]}" -t "$ref" "$work" >/dev/null
 else
   mirror="$("$here/debian-mirror.sh")"
   log "No registry: debootstrap $suite from $mirror (takes about a minute)."
@@ -91,6 +100,11 @@ else
     - "$ref" >/dev/null
 fi
 
+if $throwaway; then
+  docker image rm "$ref" >/dev/null
+  log "Built $ref from nothing in $(( $(date +%s) - start )) s, and removed it again."
+  exit 0
+fi
 docker tag "$ref" "$repo:$suite"
 # Drop images of older inputs for this suite; containers still using one keep it alive.
 for old in $(docker image ls --format '{{.Repository}}:{{.Tag}}' "$repo" | grep "^$repo:$suite-" | grep -vx "$ref"); do
