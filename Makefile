@@ -47,6 +47,7 @@ engine:
 
 image: engine
 	@tools/build-target-image.sh $(SUITE) >/dev/null
+	@tools/build-test-client-image.sh $(SUITE) >/dev/null
 
 # The cold path a new machine takes: the target image from nothing (a throwaway tag, removed
 # again), whatever the image cache holds.

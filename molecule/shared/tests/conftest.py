@@ -47,7 +47,44 @@ def exposure(host):
 
 def run_as(host, user, command):
     """Run a shell command as another account, the way that user would (login groups)."""
-    return host.run("runuser -u %s -- sh -c %s" % (user, json.dumps(command)))
+    return host.run("runuser -u %s -- sh -c %s" % (user, shlex.quote(command)))
+
+
+# GET /_ping with python3's standard library, run on a daemon host: a stock host has no curl
+# and no Docker SDK, and test tools belong on the test clients, not on the host under test.
+_PING = """
+import http.client, socket, sys
+url = sys.argv[1]
+try:
+    if url.startswith("unix://"):
+        conn = http.client.HTTPConnection("localhost", timeout=5)
+        conn.sock = socket.socket(socket.AF_UNIX)
+        conn.sock.settimeout(5)
+        conn.sock.connect(url[len("unix://"):])
+    else:
+        conn = http.client.HTTPConnection(url[len("tcp://"):], timeout=5)
+    conn.request("GET", "/_ping")
+    answer = conn.getresponse()
+    body = answer.read().decode()
+except (OSError, http.client.HTTPException) as error:
+    sys.exit("%s: %s" % (type(error).__name__, error))
+sys.stdout.write(body)
+sys.exit(0 if answer.status == 200 else "HTTP %d" % answer.status)
+"""
+# What ping_command prints on stderr (rc 1) when nothing listens.
+PING_REFUSED = "ConnectionRefusedError: [Errno 111] Connection refused"
+
+
+def ping_command(docker_host):
+    """A shell command for GET /_ping on docker_host (unix:///path or tcp://address:port): rc 0
+    and the body on stdout for a 200, else rc 1 and one line on stderr ("HTTP 404", or the
+    connection error as "ConnectionRefusedError: [Errno 111] Connection refused")."""
+    return "python3 -c %s %s" % (shlex.quote(_PING), shlex.quote(docker_host))
+
+
+def daemon_ping(host, docker_host="unix:///run/docker.sock"):
+    """GET /_ping on the daemon host itself (see ping_command)."""
+    return host.run(ping_command(docker_host))
 
 
 def container_ip(name):

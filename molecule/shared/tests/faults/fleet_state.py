@@ -11,7 +11,7 @@ import sys
 import testinfra
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(__file__)))
-from conftest import REPO, container_ip, managed_checksums, tls_ping  # noqa: E402,F401
+from conftest import PING_REFUSED, REPO, container_ip, daemon_ping, managed_checksums, tls_ping  # noqa: E402,F401
 
 DAEMONS = ["dx-faults-1", "dx-faults-2", "dx-faults-3"]
 # The inventory's modes (molecule/faults/molecule.yml).
@@ -79,10 +79,11 @@ def assert_serves_as_configured(host, name, modes=None):
     """dockerd is active and answers on every endpoint of the host's modes, and the others are closed."""
     modes = MODES[name] if modes is None else modes
     assert host.run("systemctl is-active docker.service docker.socket").stdout.split() == ["active", "active"]
-    assert host.run("curl -sS --max-time 5 --unix-socket /run/docker.sock http://localhost/_ping").stdout == "OK"
+    unix = daemon_ping(host)
+    assert unix.rc == 0 and unix.stdout == "OK", unix.stderr
     assert host.run("docker version --format '{{.Server.Version}}'").rc == 0
     tls = tls_ping(name)
-    tcp = host.run("curl -sS --max-time 5 http://127.0.0.1:2375/_ping")
+    tcp = daemon_ping(host, "tcp://127.0.0.1:2375")
     if "tls" in modes:
         assert tls.stdout == "OK", tls.stderr
     else:
@@ -90,7 +91,7 @@ def assert_serves_as_configured(host, name, modes=None):
     if "tcp" in modes:
         assert tcp.stdout == "OK", tcp.stderr
     else:
-        assert tcp.rc != 0
+        assert (tcp.rc, tcp.stderr.strip()) == (1, PING_REFUSED)
 
 
 def assert_rerun_changes_nothing(hosts, extra_vars=None, limit=None):

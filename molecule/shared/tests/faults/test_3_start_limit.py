@@ -11,8 +11,8 @@ import sys
 import pytest
 
 sys.path.insert(0, os.path.dirname(__file__))
-from fleet_state import (INVOCATION, assert_rerun_changes_nothing, assert_serves_as_configured, expose,
-                         get_host, managed_checksums)  # noqa: E402
+from fleet_state import (INVOCATION, PING_REFUSED, assert_rerun_changes_nothing, assert_serves_as_configured,
+                         daemon_ping, expose, get_host, managed_checksums)  # noqa: E402
 
 NAME = "dx-faults-3"
 testinfra_hosts = [NAME]
@@ -27,7 +27,9 @@ def _exhaust_start_limit(host):
     assert host.check_output("systemctl show -p Result --value docker.service") == "start-limit-hit"
     assert host.run("systemctl is-active docker.service").stdout.strip() == "failed"
     assert host.run("systemctl is-active docker.socket").stdout.strip() == "failed"
-    assert host.run("curl -sS --max-time 5 --unix-socket /run/docker.sock http://localhost/_ping").rc != 0
+    # The socket file stays (no RemoveOnStop), with nobody listening on it.
+    unix = daemon_ping(host)
+    assert (unix.rc, unix.stderr.strip()) == (1, PING_REFUSED)
     # One more try is refused at once: the counter is only reset by reset-failed.
     assert host.run("systemctl start docker.service").rc != 0
     return restart.stderr

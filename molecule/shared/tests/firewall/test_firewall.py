@@ -4,6 +4,7 @@ own rules stay as they are, and a firewall-only change never restarts dockerd.""
 
 import json
 import os
+import shlex
 import socket
 import subprocess
 import sys
@@ -12,7 +13,7 @@ import pytest
 import testinfra
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(__file__)))
-from conftest import container_ip, run_expose  # noqa: E402
+from conftest import container_ip, daemon_ping, run_expose  # noqa: E402
 
 testinfra_hosts = ["dx-fw-daemon"]
 DAEMON = "dx-fw-daemon"
@@ -124,9 +125,10 @@ def test_controller_is_not_in_the_list_and_is_refused(port):
 # -- loopback on the daemon host is always allowed
 
 def test_loopback_on_the_daemon_host_reaches_both_ports(host):
-    assert host.run("curl -sS -m 5 http://127.0.0.1:2375/_ping").stdout == "OK"
     # The host dialling its own network address goes through lo too.
-    assert host.run("curl -sS -m 5 http://%s:2375/_ping" % container_ip(DAEMON)).stdout == "OK"
+    for address in ("127.0.0.1", container_ip(DAEMON)):
+        ping = daemon_ping(host, "tcp://%s:2375" % address)
+        assert ping.rc == 0 and ping.stdout == "OK", (address, ping.stderr)
     handshake = host.run("openssl s_client -connect 127.0.0.1:2376 -CAfile /etc/docker/tls/ca.pem </dev/null 2>&1")
     assert "Verify return code: 0 (ok)" in handshake.stdout, handshake.stdout
 
@@ -161,13 +163,23 @@ def test_docker_rules_are_there_to_compare(host):
     assert ours, "our table is not loaded"
 
 
+PUBLISHED = "published by the inner dockerd"
+
+
 @pytest.fixture(scope="module")
 def published_port(host):
-    """A container of the inner dockerd with a published port (nc from the host as its image)."""
-    host.run("cd / && tar -ch usr/bin/nc.openbsd $(ldd /usr/bin/nc.openbsd | grep -o '/[^ ]*') 2>/dev/null "
-             "| docker import - dx-fw/nc >/dev/null")
+    """A container of the inner dockerd with a published port: busybox httpd answering PUBLISHED.
+    The image is the test client's static busybox, imported on the daemon host (which has no
+    tools of its own to spare, and no registry to pull from)."""
+    busybox = subprocess.run(["docker", "cp", "dx-fw-allowed:/bin/busybox", "-"], check=True, capture_output=True)
+    imported = subprocess.run(["docker", "exec", "-i", DAEMON, "docker", "import", "-", "dx-fw/busybox"],
+                              input=busybox.stdout, capture_output=True)
+    assert imported.returncode == 0, imported.stderr
     host.run("docker rm -f dx-fw-published >/dev/null 2>&1")
-    started = host.run("docker run -d --name dx-fw-published -p 8080:8080 dx-fw/nc /usr/bin/nc.openbsd -dlk 8080")
+    serve = ("/busybox mkdir -p /www && echo -n '%s' > /www/index.html && exec /busybox httpd -f -p 8080 -h /www"
+             % PUBLISHED)
+    started = host.run("docker run -d --name dx-fw-published -p 8080:8080 dx-fw/busybox /busybox sh -c %s"
+                       % shlex.quote(serve))
     if started.rc != 0:
         pytest.skip("the inner dockerd cannot start a container with a network here: %s" % started.stderr.strip())
     yield
@@ -176,8 +188,11 @@ def published_port(host):
 
 def test_a_published_port_of_the_inner_dockerd_still_works_for_everyone(published_port, denied):
     # DNAT + forward (Docker's rules) is not our input chain: even the denied client gets in.
-    assert denied.run("nc -z -w 5 %s 8080" % DAEMON).rc == 0
-    assert denied.run("nc -z -w 5 %s 8081" % DAEMON).rc != 0
+    served = denied.run("curl -sS -m 5 --retry 5 --retry-connrefused http://%s:8080/" % DAEMON)
+    assert served.rc == 0 and served.stdout == PUBLISHED, served.stderr
+    # The twin: a port nobody published is refused.
+    closed = denied.run("curl -sS -m 5 http://%s:8081/" % DAEMON)
+    assert closed.rc == 7 and "Couldn't connect to server" in closed.stderr, closed.stderr
 
 
 def test_bad_source_fails_before_any_change(host):

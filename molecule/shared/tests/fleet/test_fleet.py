@@ -12,7 +12,7 @@ import pytest
 import testinfra
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(__file__)))
-from conftest import REPO, container_ip, managed_checksums, tls_ping  # noqa: E402
+from conftest import REPO, container_ip, daemon_ping, managed_checksums, tls_ping  # noqa: E402
 
 testinfra_hosts = ["dx-fleet-1", "dx-fleet-2", "dx-fleet-3"]
 DAEMONS = testinfra_hosts
@@ -90,14 +90,16 @@ def test_the_other_hosts_finished(broken_rollout, name):
     assert broken_rollout["after"][name]["files"] != broken_rollout["before"][name]["files"]
     ping = tls_ping(name)
     assert ping.stdout == "OK", ping.stderr
-    assert broken_rollout["hosts"][name].run("curl -sf http://127.0.0.1:2375/_ping").stdout == "OK"
+    tcp = daemon_ping(broken_rollout["hosts"][name], "tcp://127.0.0.1:2375")
+    assert tcp.rc == 0 and tcp.stdout == "OK", tcp.stderr
 
 
 def test_the_broken_host_serves_its_previous_configuration(broken_rollout):
     host = broken_rollout["hosts"][BROKEN]
     assert broken_rollout["after"][BROKEN]["files"] == broken_rollout["before"][BROKEN]["files"]
-    assert host.run("curl -sf --unix-socket /run/docker.sock http://localhost/_ping").stdout == "OK"
-    assert host.run("curl -sf http://127.0.0.1:2375/_ping").stdout == "OK"
+    for endpoint in ("unix:///run/docker.sock", "tcp://127.0.0.1:2375"):
+        ping = daemon_ping(host, endpoint)
+        assert ping.rc == 0 and ping.stdout == "OK", (endpoint, ping.stderr)
     assert tls_ping(BROKEN).returncode != 0
     assert not host.socket("tcp://0.0.0.0:2376").is_listening
 

@@ -8,7 +8,7 @@ import pytest
 import testinfra
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(__file__)))
-from conftest import container_ip, managed_checksums, run_expose  # noqa: E402
+from conftest import PING_REFUSED, container_ip, daemon_ping, managed_checksums, run_expose  # noqa: E402
 
 testinfra_hosts = ["dx-tcp-loopback", "dx-tcp-public"]
 
@@ -24,10 +24,10 @@ def test_tcp_answers_inside_the_host_with_the_cli(host):
     assert result.stdout.strip()
 
 
-def test_tcp_answers_inside_the_host_with_the_sdk(host):
-    result = host.run("python3 -c \"import docker; print(docker.DockerClient(base_url='tcp://127.0.0.1:2375').ping())\"")
+def test_tcp_answers_a_plain_http_ping_inside_the_host(host):
+    result = daemon_ping(host, "tcp://127.0.0.1:2375")
     assert result.rc == 0, result.stderr
-    assert result.stdout.strip() == "True"
+    assert result.stdout == "OK"
 
 
 def test_loopback_tcp_is_not_reachable_from_the_client(host, request):
@@ -68,7 +68,11 @@ def test_tcp_listener_is_held_by_systemd_not_dockerd(host):
 
 
 def test_tls_port_is_closed(host):
-    assert host.run("curl -sS -m 5 http://127.0.0.1:2376/_ping").rc != 0
+    result = daemon_ping(host, "tcp://127.0.0.1:2376")
+    assert (result.rc, result.stderr.strip()) == (1, PING_REFUSED)
+    cli = host.run("docker -H tcp://127.0.0.1:2376 version --format '{{.Server.Version}}'")
+    assert cli.rc == 1
+    assert cli.stderr.strip() == "Cannot connect to the Docker daemon at tcp://127.0.0.1:2376. Is the docker daemon running?"
 
 
 def test_exposure_info_reports_tcp_and_the_risk(host, exposure):
@@ -100,7 +104,8 @@ def test_turning_tcp_off_closes_the_port_without_restarting_dockerd(host):
     result = run_expose("dx-tcp-loopback", {"dockerd_expose": ["unix"]})
     assert result.returncode == 0, result.stdout[-3000:]
     assert not host.socket("tcp://127.0.0.1:2375").is_listening
-    assert host.run("curl -sS -m 5 http://127.0.0.1:2375/_ping").rc != 0
+    closed = daemon_ping(host, "tcp://127.0.0.1:2375")
+    assert (closed.rc, closed.stderr.strip()) == (1, PING_REFUSED)
     assert host.run("systemctl show -p MainPID --value docker.service").stdout.strip() == pid_before
 
 

@@ -12,7 +12,7 @@ import pytest
 import testinfra
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(__file__)))
-from conftest import container_ip  # noqa: E402
+from conftest import container_ip, daemon_ping  # noqa: E402
 
 testinfra_hosts = ["dx-tls-daemon"]
 DAEMON = "dx-tls-daemon"
@@ -158,7 +158,8 @@ def test_plain_tcp_port_is_closed(client):
 # -- the daemon host
 
 def test_unix_socket_still_serves_plain_http_locally(host):
-    assert host.run("curl -sS --unix-socket /run/docker.sock http://localhost/_ping").stdout == "OK"
+    result = daemon_ping(host)
+    assert result.rc == 0 and result.stdout == "OK", result.stderr
 
 
 def test_key_files_owner_and_mode(host):

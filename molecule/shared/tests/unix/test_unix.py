@@ -4,7 +4,7 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(__file__)))
-from conftest import run_as  # noqa: E402
+from conftest import ping_command, run_as  # noqa: E402
 
 
 def test_socket_is_0660_root_and_the_socket_group(host, hostvars):
@@ -34,10 +34,18 @@ def test_outsider_is_refused_with_permission_denied(host):
     assert "permission denied" in result.stderr.lower()
 
 
-def test_python_sdk_as_member_pings(host):
-    result = run_as(host, "member", "python3 -c 'import docker; print(docker.from_env().ping())'")
+def test_plain_http_ping_as_member(host, hostvars):
+    # A second client besides the CLI: raw HTTP over the socket, with python3's standard library.
+    socket = "unix://" + hostvars.get("dockerd_socket_path", "/run/docker.sock")
+    result = run_as(host, "member", ping_command(socket))
     assert result.rc == 0, result.stderr
-    assert result.stdout.strip() == "True"
+    assert result.stdout == "OK"
+
+
+def test_plain_http_ping_as_outsider_is_refused(host, hostvars):
+    socket = "unix://" + hostvars.get("dockerd_socket_path", "/run/docker.sock")
+    result = run_as(host, "outsider", ping_command(socket))
+    assert (result.rc, result.stderr.strip()) == (1, "PermissionError: [Errno 13] Permission denied")
 
 
 def test_no_tcp_port_is_listening_for_dockerd(host, exposure):
