@@ -19,7 +19,7 @@ if [ "${1:-}" = "-j" ]; then lanes="$2"; shift 2; fi
 
 declare -A minutes=(
   [rotate]=13 [fleet]=11 [faults]=12 [ssh]=6 [tls]=6 [firewall]=6 [badinput]=7 [rollback]=5
-  [preflight]=5 [tcp]=4 [audit]=4 [default]=2
+  [preflight]=5 [tcp]=4 [audit]=4 [default]=2 [checkmode]=9
 )
 logs=".cache/molecule-logs"
 mkdir -p "$logs"

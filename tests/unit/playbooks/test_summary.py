@@ -32,3 +32,10 @@ def test_a_failed_host_is_not_run_not_unreachable():
     assert re.match(r"broken\s+-\s+-\s+NOT RUN\s+-\s+dockerd did not come back on broken$", rows["broken"])
     assert "UNREACHABLE" not in rows["broken"]
     assert re.match(r"silent\s+-\s+-\s+NOT RUN\s+-\s+failed before the checks or unreachable", rows["silent"])
+
+
+def test_a_check_not_run_in_check_mode_says_why():
+    not_run = {"skipped": True, "endpoint": "tcp://192.0.2.7:2376", "not_run": "not run (check mode): dockerd would restart"}
+    rows = _rows({"fresh": {"__dockerd_results": [dict(UNIX_OK), {"mode": "tls", "check": not_run}]}})
+    assert re.match(r"fresh\s+unix\s+unix:///run/docker.sock\s+ok\s+2.5 ms\s+none$", rows["fresh"])
+    assert re.match(r"\s+tls\s+tcp://192.0.2.7:2376\s+skipped\s+-\s+not run \(check mode\): dockerd would restart$", rows["tls"])
