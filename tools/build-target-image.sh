@@ -36,16 +36,15 @@ base_packages="systemd,systemd-sysv,dbus,python3,ca-certificates,passwd"
 packages="docker.io ${cli_pkg} openssh-server sudo iproute2"
 
 log() { printf '[image] %s\n' "$*" >&2; }
+# shellcheck source=tools/image-tags.sh
+. "$here/image-tags.sh"
 
 input_hash="$( { cat "$0" "$here/target-image-setup.sh"; echo "$suite $base_packages $packages"; } | sha256sum | cut -c1-12)"
 ref="$repo:$suite-$input_hash"
 
 if $throwaway; then
   docker image rm "$ref" >/dev/null 2>&1 || true
-elif docker image inspect "$ref" >/dev/null 2>&1; then
-  log "Reusing $ref (inputs unchanged)."
-  docker tag "$ref" "$repo:$suite"
-  echo "$ref"
+elif image_reuse "$repo" "$suite" "$ref"; then
   exit 0
 fi
 
@@ -105,10 +104,6 @@ if $throwaway; then
   log "Built $ref from nothing in $(( $(date +%s) - start )) s, and removed it again."
   exit 0
 fi
-docker tag "$ref" "$repo:$suite"
-# Drop images of older inputs for this suite; containers still using one keep it alive.
-for old in $(docker image ls --format '{{.Repository}}:{{.Tag}}' "$repo" | grep "^$repo:$suite-" | grep -vx "$ref"); do
-  docker image rm "$old" >/dev/null 2>&1 || true
-done
+image_publish "$repo" "$suite" "$ref"
 log "Built $ref in $(( $(date +%s) - start )) s."
 echo "$ref"

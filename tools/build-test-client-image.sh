@@ -15,16 +15,15 @@ here="$(cd "$(dirname "$0")" && pwd)"
 packages="curl python3-docker busybox-static"
 
 log() { printf '[image] %s\n' "$*" >&2; }
+# shellcheck source=tools/image-tags.sh
+. "$here/image-tags.sh"
 
 # The target image first (seconds when it is current): a new target means a new client.
 target="$("$here/build-target-image.sh" "$suite" | tail -n 1)"
 input_hash="$( { cat "$0"; echo "$target $packages"; } | sha256sum | cut -c1-12)"
 ref="$repo:$suite-$input_hash"
 
-if docker image inspect "$ref" >/dev/null 2>&1; then
-  log "Reusing $ref (inputs unchanged)."
-  docker tag "$ref" "$repo:$suite"
-  echo "$ref"
+if image_reuse "$repo" "$suite" "$ref"; then
   exit 0
 fi
 
@@ -39,10 +38,6 @@ RUN apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-ins
 DOCKERFILE
 docker build -q -t "$ref" "$work" >"$work/build.log" 2>&1 || { tail -20 "$work/build.log" >&2; exit 1; }
 
-docker tag "$ref" "$repo:$suite"
-# Drop images of older inputs for this suite; containers still using one keep it alive.
-for old in $(docker image ls --format '{{.Repository}}:{{.Tag}}' "$repo" | grep "^$repo:$suite-" | grep -vx "$ref"); do
-  docker image rm "$old" >/dev/null 2>&1 || true
-done
+image_publish "$repo" "$suite" "$ref"
 log "Built $ref in $(( $(date +%s) - start )) s."
 echo "$ref"
