@@ -7,7 +7,8 @@ Everything here takes plain values and returns plain values: parsing and validat
 docker_host URL, turning low-level error texts into one sentence an operator can act on,
 matching a name against a certificate's subjectAltNames, describing a certificate, and
 judging TLS probe observations and the final outcome against the expectation.
-The I/O lives in the module (Docker SDK calls) and in _tls_probe (raw sockets).
+The I/O lives in the module, in _docker_http (the standard-library client) and in
+_tls_probe (raw sockets).
 """
 
 from __future__ import absolute_import, division, print_function
@@ -16,7 +17,9 @@ __metaclass__ = type
 
 import ipaddress
 import re
+import ssl
 from collections import namedtuple
+from datetime import datetime, timezone
 
 OUTCOMES = ('reachable', 'refused', 'unauthorized', 'error')
 EXPECTATIONS = ('reachable', 'refused', 'unauthorized')
@@ -340,7 +343,6 @@ def describe_certificate(der, now):
         sans.extend('IP:%s' % v for v in ext.get_values_for_type(x509.IPAddress))
     not_after = getattr(cert, 'not_valid_after_utc', None)
     if not_after is None:  # cryptography < 42
-        from datetime import timezone
         not_after = cert.not_valid_after.replace(tzinfo=timezone.utc)
     seconds_left = (not_after - now).total_seconds()
     return dict(
@@ -349,6 +351,36 @@ def describe_certificate(der, now):
         sans=sans,
         not_after=not_after.strftime('%Y-%m-%dT%H:%M:%SZ'),
         days_left=int(seconds_left // 86400),
+    )
+
+
+_SSL_NAME_KEYS = {'commonName': 'CN', 'organizationName': 'O', 'organizationalUnitName': 'OU',
+                  'countryName': 'C', 'stateOrProvinceName': 'ST', 'localityName': 'L'}
+
+
+def describe_decoded_certificate(peercert, now):
+    """The same summary as describe_certificate, from the dict the ssl module returns for a
+    verified peer (SSLSocket.getpeercert()), for hosts without cryptography.
+
+    now: an aware UTC datetime.
+    """
+    def name(rdns):
+        parts = ['%s=%s' % (_SSL_NAME_KEYS.get(key, key), value)
+                 for rdn in rdns for key, value in rdn]
+        return ', '.join(reversed(parts))
+
+    entries = peercert.get('subjectAltName') or ()
+    sans = ['DNS:%s' % value for kind, value in entries if kind == 'DNS']
+    sans += ['IP:%s' % ipaddress.ip_address(value.strip())
+             for kind, value in entries if kind == 'IP Address']
+    not_after = datetime.fromtimestamp(ssl.cert_time_to_seconds(peercert['notAfter']),
+                                       timezone.utc)
+    return dict(
+        subject=name(peercert.get('subject') or ()),
+        issuer=name(peercert.get('issuer') or ()),
+        sans=sans,
+        not_after=not_after.strftime('%Y-%m-%dT%H:%M:%SZ'),
+        days_left=int((not_after - now).total_seconds() // 86400),
     )
 
 

@@ -51,6 +51,26 @@ def fetch_peer_certificate(host, port, timeout, server_hostname=None, client_cer
         raw.close()
 
 
+def fetch_verified_certificate(host, port, timeout, ca_path, server_hostname=None,
+                               client_cert=None, client_key=None):
+    """The server certificate as the ssl module decodes it (a dict), after verifying it
+    against ca_path and the name; for hosts without cryptography, which cannot decode an
+    unverified one. Raises ssl.SSLError when verification fails."""
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    context.load_verify_locations(cafile=ca_path)
+    if client_cert:
+        context.load_cert_chain(client_cert, client_key)
+    raw = socket.create_connection((host, port), timeout=timeout)
+    try:
+        tls = context.wrap_socket(raw, server_hostname=server_hostname or host)
+        try:
+            return tls.getpeercert()
+        finally:
+            tls.close()
+    finally:
+        raw.close()
+
+
 def _ping_request(host, port):
     host_header = '[%s]' % host if ':' in host else host
     return ('GET /_ping HTTP/1.1\r\nHost: %s:%d\r\nUser-Agent: dockerd.exposure-probe\r\n'

@@ -13,16 +13,32 @@ short_description: Check that a Docker daemon endpoint answers, or refuses, as e
 version_added: 0.1.0
 description:
   - Connects to one Docker daemon endpoint (V(unix://), V(tcp://), V(tcp://) with mutual TLS,
-    V(ssh://)) with the Docker SDK for Python, the way a client would, and reports whether it
-    answers, the daemon's version and the time of one ping.
+    V(ssh://)) the way a client would, and reports whether it answers, the daemon's version
+    and the time of one ping. V(unix://) and plain V(tcp://) are spoken with Python's standard
+    library (C(GET /_ping) and C(GET /version) over HTTP/1.1), V(ssh://) with the Docker SDK
+    for Python, and TLS with the Docker SDK when it is installed and the standard library's
+    C(ssl) otherwise.
   - Compares the outcome with O(expect), so that closed doors can be checked as well as open
     ones, and fails with one sentence that says what is wrong and how to fix it (certificate
     names, the socket group, plain HTTP on a TLS port, unknown ssh host keys, ...).
   - For TLS endpoints, reports the server certificate and optionally runs negative
-    O(probes) below the SDK (no client certificate, a client certificate from a foreign CA,
-    plain HTTP); each of them must be refused by the daemon.
-  - "Read-only. Runs wherever the Docker SDK is installed, usually on the controller
+    O(probes) on raw connections (no client certificate, a client certificate from a foreign
+    CA, plain HTTP); each of them must be refused by the daemon.
+  - "Read-only. Checks of V(unix://) and loopback V(tcp://) run on the daemon host itself;
+    remote, TLS-with-client-certificate and V(ssh://) checks usually run on the controller
     (C(delegate_to: localhost))."
+requirements:
+  - "V(unix://) and V(tcp://) without TLS: Python's standard library only, so they run on a
+    stock daemon host (Debian's docker.io brings no python3-docker)."
+  - "V(tcp://) with TLS: Python's standard library (C(ssl)) at least. The Docker SDK for Python
+    7.x is used when it is installed. The cryptography library, when installed, describes
+    RV(peer_certificate) even when verification fails (without it, only a certificate that
+    O(ca_path) verifies is described); it is required for the V(foreign_ca) probe. The
+    dockerd.exposure.tls role installs python3-cryptography on TLS daemon hosts unless
+    C(dockerd_tls_manage_dependencies=false)."
+  - "V(ssh://): the Docker SDK for Python 7.x with ssh support (C(docker[ssh])), and the
+    C(ssh) client for O(use_ssh_client=true). These checks run from the controller; the
+    module fails with the package name when the SDK is missing."
 author:
   - dockerd.exposure developers
 extends_documentation_fragment:
@@ -48,7 +64,8 @@ options:
     default: reachable
   probes:
     description:
-      - Negative TLS checks to run in addition, each with a raw C(GET /_ping) below the SDK.
+      - Negative TLS checks to run in addition, each with a raw C(GET /_ping) on its own
+        connection.
         The module fails when the daemon accepts any of them.
       - V(no_client_cert) - TLS without a client certificate.
       - V(foreign_ca) - TLS with a client certificate signed by a CA made on the spot
@@ -277,6 +294,8 @@ from datetime import datetime, timezone
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
+from ansible_collections.dockerd.exposure.plugins.module_utils import _docker_http as docker_http
+from ansible_collections.dockerd.exposure.plugins.module_utils._docker_http import HTTPAnswerError
 from ansible_collections.dockerd.exposure.plugins.module_utils._endpoint import (
     CONNECTION_ARGUMENT_SPEC,
     CONNECTION_REQUIRED_TOGETHER,
@@ -285,6 +304,7 @@ from ansible_collections.dockerd.exposure.plugins.module_utils._endpoint import 
     EndpointError,
     classify_failure,
     describe_certificate,
+    describe_decoded_certificate,
     evaluate_probe,
     exception_text,
     expectation_failure,
@@ -296,23 +316,26 @@ from ansible_collections.dockerd.exposure.plugins.module_utils._endpoint import 
 )
 from ansible_collections.dockerd.exposure.plugins.module_utils._tls_probe import (
     fetch_peer_certificate,
+    fetch_verified_certificate,
     run_probe,
 )
 
+# The Docker SDK is needed for ssh:// only (and used for TLS when present); unix:// and
+# plain tcp:// checks run on daemon hosts, which have only Python's standard library.
 DOCKER_IMPORT_ERROR = None
 try:
     import docker
     import requests.adapters
     from docker.constants import MINIMUM_DOCKER_API_VERSION
     from docker.tls import TLSConfig
-except ImportError:  # pragma: no cover - reported by main()
+except ImportError:  # pragma: no cover - reported by main() when a check needs it
     DOCKER_IMPORT_ERROR = traceback.format_exc()
     requests = None
 
 CRYPTOGRAPHY_IMPORT_ERROR = None
 try:
     import cryptography  # noqa: F401  pylint: disable=unused-import
-except ImportError:  # pragma: no cover - reported by main()
+except ImportError:  # pragma: no cover - reported by main() when a check needs it
     CRYPTOGRAPHY_IMPORT_ERROR = traceback.format_exc()
 
 # Environment variables with which Python requests replaces the CA it was given.
@@ -367,12 +390,8 @@ def build_client(settings):
     return client
 
 
-class HTTPAnswerError(Exception):
-    """GET /_ping got an HTTP answer other than 200 OK."""
-
-
 def ping(client):
-    """GET /_ping (unversioned, as the docker CLI does); returns milliseconds."""
+    """GET /_ping through the SDK (unversioned, as the docker CLI does); returns milliseconds."""
     start = time.monotonic()
     response = client.get(client.base_url + '/_ping', timeout=client.timeout)
     elapsed = (time.monotonic() - start) * 1000.0
@@ -473,22 +492,68 @@ def unix_socket_facts(path):
 
 
 def read_peer_certificate(settings):
-    """The server certificate summary, or None when no TLS handshake succeeds."""
+    """The server certificate summary, or None when no TLS handshake succeeds.
+
+    With cryptography the certificate is read without verifying it, so it is there when
+    verification fails too; without it, only a certificate that ca_path verifies can be
+    described (by the ssl module).
+    """
     endpoint = settings.endpoint
     try:
-        der = fetch_peer_certificate(endpoint.host, endpoint.port, settings.timeout,
-                                     server_hostname=tls_server_name(settings),
-                                     client_cert=settings.client_cert,
-                                     client_key=settings.client_key)
-    except Exception:  # the SDK attempt explains connection problems
+        if CRYPTOGRAPHY_IMPORT_ERROR is None:
+            der = fetch_peer_certificate(endpoint.host, endpoint.port, settings.timeout,
+                                         server_hostname=tls_server_name(settings),
+                                         client_cert=settings.client_cert,
+                                         client_key=settings.client_key)
+            return describe_certificate(der, datetime.now(timezone.utc)) if der else None
+        if not (settings.validate_certs and settings.ca_path):
+            return None
+        decoded = fetch_verified_certificate(endpoint.host, endpoint.port, settings.timeout,
+                                             settings.ca_path,
+                                             server_hostname=tls_server_name(settings),
+                                             client_cert=settings.client_cert,
+                                             client_key=settings.client_key)
+    except Exception:  # the attempt itself explains connection problems
         return None
-    if not der:
-        return None
-    return describe_certificate(der, datetime.now(timezone.utc))
+    return describe_decoded_certificate(decoded, datetime.now(timezone.utc)) if decoded else None
+
+
+def uses_docker_sdk(settings):
+    """Whether this check goes through the Docker SDK: always for ssh://, for TLS when the
+    SDK is installed (on the controller), never for unix:// and plain tcp://."""
+    if settings.endpoint.scheme == 'ssh':
+        return True
+    return settings.tls and DOCKER_IMPORT_ERROR is None
+
+
+def open_connection(settings):
+    """A standard-library connection (see _docker_http) for a unix:// or tcp:// check."""
+    endpoint = settings.endpoint
+    if endpoint.scheme == 'unix':
+        return docker_http.connection(settings.timeout, path=endpoint.path)
+    context = None
+    if settings.tls:
+        context = docker_http.tls_context(settings.ca_path if settings.validate_certs else None,
+                                          settings.client_cert, settings.client_key)
+    return docker_http.connection(settings.timeout, host=endpoint.host, port=endpoint.port,
+                                  context=context, server_hostname=settings.tls_hostname)
+
+
+def ping_and_version(ping_once, read_version):
+    """Ping, then read the version; a failed version read after a good ping is only noted."""
+    info = dict(latency_ms=round(ping_once(), 2))
+    try:
+        version = read_version()
+    except Exception as exc:  # the ping counts; report what is missing
+        info['version_error'] = root_error(exc)
+        version = {}
+    info.update(server_version=version.get('Version'), api_version=version.get('ApiVersion'),
+                os=version.get('Os'))
+    return info
 
 
 def attempt(settings, facts, workdir):
-    """Ping and read the version through the SDK.
+    """Ping and read the version, through the SDK or the standard library.
 
     Returns (None, info) when reachable, else (Failure, {'error': text}).
     """
@@ -499,17 +564,16 @@ def attempt(settings, facts, workdir):
                 extra = ssh_options(workdir, settings.ssh_identity_file, settings.ssh_host_keys)
                 stderr_path = stack.enter_context(
                     ssh_client_wrapper(settings.timeout, workdir, extra))
-            client = build_client(settings)
-            stack.callback(client.close)
-            latency = ping(client)
-            info = dict(latency_ms=round(latency, 2))
-            try:
-                version = client.version(api_version=False)
-            except Exception as exc:  # the ping counts; report what is missing
-                info['version_error'] = root_error(exc)
-                version = {}
-            info.update(server_version=version.get('Version'),
-                        api_version=version.get('ApiVersion'), os=version.get('Os'))
+            if uses_docker_sdk(settings):
+                client = build_client(settings)
+                stack.callback(client.close)
+                info = ping_and_version(lambda: ping(client),
+                                        lambda: client.version(api_version=False))
+            else:
+                conn = open_connection(settings)
+                stack.callback(conn.close)
+                info = ping_and_version(lambda: docker_http.ping(conn),
+                                        lambda: docker_http.version(conn))
             return None, info
         except EndpointError:
             raise
@@ -618,18 +682,26 @@ def main():
         required_together=CONNECTION_REQUIRED_TOGETHER,
         supports_check_mode=True,
     )
-    if DOCKER_IMPORT_ERROR:
-        module.fail_json(msg=missing_required_lib('docker[ssh] (Docker SDK for Python 7.x)'),
-                         exception=DOCKER_IMPORT_ERROR)
     try:
         settings = resolve_settings(module.params)
     except EndpointError as exc:
         module.fail_json(msg=str(exc), endpoint=module.params['docker_host'], passed=False)
-    # Only TLS needs cryptography (peer certificate details, the foreign_ca probe): a unix
-    # or plain TCP check runs on hosts that do not have it.
-    if CRYPTOGRAPHY_IMPORT_ERROR and settings.tls:
-        module.fail_json(msg=missing_required_lib('cryptography'),
-                         exception=CRYPTOGRAPHY_IMPORT_ERROR, passed=False)
+    # unix:// and plain tcp:// run on daemon hosts, which have neither library; only the
+    # checks that need one ask for it.
+    if DOCKER_IMPORT_ERROR and settings.endpoint.scheme == 'ssh':
+        module.fail_json(
+            msg=missing_required_lib(
+                'docker[ssh] (Docker SDK for Python 7.x)',
+                reason='for ssh:// endpoints, which are checked from the controller '
+                       '(delegate_to: localhost) with docker[ssh] installed there'),
+            exception=DOCKER_IMPORT_ERROR, endpoint=module.params['docker_host'], passed=False)
+    if CRYPTOGRAPHY_IMPORT_ERROR and 'foreign_ca' in settings.probes:
+        module.fail_json(
+            msg=missing_required_lib(
+                'cryptography', reason='for the foreign_ca probe, which makes a CA on the spot; '
+                'install python3-cryptography or drop that probe'),
+            exception=CRYPTOGRAPHY_IMPORT_ERROR, endpoint=module.params['docker_host'],
+            passed=False)
     missing = check_files(module.params)
     if missing:
         module.fail_json(msg=missing, endpoint=module.params['docker_host'], passed=False)

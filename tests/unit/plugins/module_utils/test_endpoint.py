@@ -239,6 +239,26 @@ def test_describe_certificate_without_sans():
     assert ep.describe_certificate(_certificate(now, sans=False), now)['sans'] == []
 
 
+def test_describe_decoded_certificate_matches_describe_certificate():
+    """The ssl module's dict of a verified peer (what SSLSocket.getpeercert() returns for
+    the certificate above) summarises to the same as the DER through cryptography."""
+    now = datetime(2026, 11, 28, 12, 0, tzinfo=timezone.utc)
+    decoded = {
+        'subject': ((('organizationName', 'Example'),), (('commonName', 'docker1'),)),
+        'issuer': ((('commonName', 'dockerd.exposure CA'),),),
+        'version': 3, 'serialNumber': '07',
+        'notBefore': 'Nov 27 12:00:00 2026 GMT', 'notAfter': 'Dec  8 13:00:00 2026 GMT',
+        'subjectAltName': (('DNS', 'docker1'), ('IP Address', '10.0.0.5'),
+                           ('IP Address', '2001:DB8:0:0:0:0:0:1\n')),
+    }
+    info = ep.describe_decoded_certificate(decoded, now)
+    expected = ep.describe_certificate(_certificate(now), now)
+    expected['sans'].append('IP:2001:db8::1')
+    assert info == expected
+    assert ep.describe_decoded_certificate(dict(decoded, subjectAltName=()),
+                                           now + timedelta(days=12))['days_left'] == -2
+
+
 # --- exception helpers -------------------------------------------------------------------
 
 def test_exception_text_and_root_error_follow_the_chain():

@@ -341,6 +341,15 @@ def test_main_parameter_errors(capsys, args, needle):
 
 # --- main(): TLS against the mutual-TLS stand-in -----------------------------------------
 
+@pytest.fixture(params=['sdk', 'stdlib'])
+def transport(request, monkeypatch):
+    """Run a TLS test through the Docker SDK (the controller) and through the standard
+    library (a daemon host without the SDK): both must classify alike."""
+    if request.param == 'stdlib':
+        monkeypatch.setattr(mod, 'DOCKER_IMPORT_ERROR', 'ImportError: No module named docker')
+    return request.param
+
+
 def _tls_args(pki, port, **extra):
     args = dict(docker_host='tcp://127.0.0.1:%d' % port, ca_path=pki['ca'],
                 client_cert=pki['client'][0], client_key=pki['client'][1], timeout=5)
@@ -348,7 +357,7 @@ def _tls_args(pki, port, **extra):
     return args
 
 
-def test_main_tls_reachable_with_probes(capsys, pki, tls_dockerd):
+def test_main_tls_reachable_with_probes(capsys, pki, tls_dockerd, transport):
     result = run_main(capsys, _tls_args(pki, tls_dockerd,
                                         probes=['no_client_cert', 'foreign_ca', 'plain_http']))
     assert result['rc'] == 0, result['msg']
@@ -370,7 +379,7 @@ def test_main_tls_environment_cannot_replace_ca_path(capsys, pki, tls_dockerd, m
     assert 'REQUESTS_CA_BUNDLE' not in os.environ  # removed for the module process
 
 
-def test_main_tls_environment_cannot_widen_trust(capsys, pki, tls_dockerd, monkeypatch):
+def test_main_tls_environment_cannot_widen_trust(capsys, pki, tls_dockerd, transport, monkeypatch):
     # ... and the daemon CA in the environment does not make a wrong ca_path pass.
     monkeypatch.setenv('REQUESTS_CA_BUNDLE', pki['ca'])
     monkeypatch.setenv('CURL_CA_BUNDLE', pki['ca'])
@@ -380,7 +389,7 @@ def test_main_tls_environment_cannot_widen_trust(capsys, pki, tls_dockerd, monke
     assert 'is not signed by the CA in ca_path (%s)' % pki['other_ca'] in result['msg']
 
 
-def test_main_tls_without_client_cert(capsys, pki, tls_dockerd):
+def test_main_tls_without_client_cert(capsys, pki, tls_dockerd, transport):
     args = dict(docker_host='tcp://127.0.0.1:%d' % tls_dockerd, ca_path=pki['ca'], timeout=5)
     result = run_main(capsys, dict(args, expect='unauthorized'))
     assert result['rc'] == 0, result['msg']
@@ -390,14 +399,14 @@ def test_main_tls_without_client_cert(capsys, pki, tls_dockerd):
     assert 'no client certificate was presented' in result['msg']
 
 
-def test_main_tls_foreign_client_cert(capsys, pki, tls_dockerd):
+def test_main_tls_foreign_client_cert(capsys, pki, tls_dockerd, transport):
     result = run_main(capsys, _tls_args(pki, tls_dockerd, client_cert=pki['stranger'][0],
                                         client_key=pki['stranger'][1], expect='unauthorized'))
     assert result['rc'] == 0, result['msg']
     assert result['reason'] == 'client_cert_rejected'
 
 
-def test_main_tls_name_outside_sans(capsys, pki, tls_dockerd):
+def test_main_tls_name_outside_sans(capsys, pki, tls_dockerd, transport):
     result = run_main(capsys, _tls_args(pki, tls_dockerd, tls_hostname='docker1.example'))
     assert result['failed'] is True
     assert result['reason'] == 'san_mismatch'
@@ -407,14 +416,14 @@ def test_main_tls_name_outside_sans(capsys, pki, tls_dockerd):
         % tls_dockerd)
 
 
-def test_main_tls_port_in_plain_http(capsys, tls_dockerd):
+def test_main_tls_port_in_plain_http(capsys, tls_dockerd, transport):
     # The stand-in drops plain HTTP (dockerd answers 400; see the integration test).
     result = run_main(capsys, dict(docker_host='tcp://127.0.0.1:%d' % tls_dockerd, timeout=5))
     assert result['failed'] is True
     assert result['outcome'] == 'error'
 
 
-def test_main_tls_to_plain_listener(capsys, pki):
+def test_main_tls_to_plain_listener(capsys, pki, transport):
     server = ThreadingHTTPServer(('127.0.0.1', 0), FakeDockerd)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -496,3 +505,159 @@ def test_ssh_settings_are_checked(params, words):
     with pytest.raises(EndpointError) as err:
         _settings(**params)
     assert words in str(err.value)
+
+
+# --- what needs which library ----------------------------------------------------------------
+
+@pytest.mark.parametrize('docker_host, params, expected', [
+    ('unix:///run/docker.sock', {}, False),
+    ('tcp://127.0.0.1:2375', {}, False),
+    ('tcp://127.0.0.1:2376', dict(tls=True, validate_certs=False), True),
+    ('ssh://deploy@docker1', {}, True),
+])
+def test_uses_docker_sdk(docker_host, params, expected, monkeypatch):
+    assert mod.uses_docker_sdk(_settings(docker_host=docker_host, **params)) is expected
+    monkeypatch.setattr(mod, 'DOCKER_IMPORT_ERROR', 'ImportError')
+    # Without the SDK, TLS falls back to the standard library; ssh cannot.
+    assert mod.uses_docker_sdk(_settings(docker_host=docker_host, **params)) is (
+        docker_host.startswith('ssh://'))
+
+
+def test_main_ssh_without_the_sdk_names_the_package_and_the_controller(capsys, monkeypatch):
+    monkeypatch.setattr(mod, 'DOCKER_IMPORT_ERROR', 'ImportError: No module named docker')
+    result = run_main(capsys, dict(docker_host='ssh://deploy@docker1'))
+    assert result['failed'] is True and result['passed'] is False
+    assert 'docker[ssh] (Docker SDK for Python 7.x)' in result['msg']
+    assert 'checked from the controller (delegate_to: localhost)' in result['msg']
+
+
+def test_main_foreign_ca_without_cryptography_names_the_package(capsys, pki, tls_dockerd,
+                                                                monkeypatch):
+    monkeypatch.setattr(mod, 'CRYPTOGRAPHY_IMPORT_ERROR', 'ImportError: cryptography')
+    result = run_main(capsys, _tls_args(pki, tls_dockerd, probes=['foreign_ca']))
+    assert result['failed'] is True
+    assert 'Failed to import the required Python library (cryptography)' in result['msg']
+    assert 'install python3-cryptography or drop that probe' in result['msg']
+
+
+def test_main_tls_without_cryptography_describes_a_verified_certificate(
+        capsys, pki, tls_dockerd, transport, monkeypatch):
+    with_lib = run_main(capsys, _tls_args(pki, tls_dockerd))['peer_certificate']
+    monkeypatch.setattr(mod, 'CRYPTOGRAPHY_IMPORT_ERROR', 'ImportError: cryptography')
+    result = run_main(capsys, _tls_args(pki, tls_dockerd, probes=['no_client_cert', 'plain_http']))
+    assert result['rc'] == 0, result['msg']
+    assert result['peer_certificate'] == with_lib
+    # The check of the playbooks on a firewalled TLS host: CA only, client turned away.
+    denied = run_main(capsys, dict(docker_host='tcp://127.0.0.1:%d' % tls_dockerd,
+                                   ca_path=pki['ca'], expect='unauthorized', timeout=5,
+                                   probes=['plain_http']))
+    assert denied['rc'] == 0, denied['msg']
+    assert denied['reason'] == 'no_client_cert'
+    assert denied['peer_certificate']['sans'] == ['IP:127.0.0.1']
+    # An unverifiable certificate cannot be described without cryptography.
+    untrusted = run_main(capsys, _tls_args(pki, tls_dockerd, ca_path=pki['other_ca']))
+    assert untrusted['reason'] == 'server_cert_untrusted'
+    assert untrusted['peer_certificate'] is None
+
+
+BLOCK_LIBRARIES = r'''
+import json, sys
+BLOCKED = ('docker', 'requests', 'urllib3', 'cryptography', 'paramiko')
+
+class Block(object):
+    def find_spec(self, name, path=None, target=None):
+        if name.split('.')[0] in BLOCKED:
+            raise ImportError('%s is not installed on this host' % name)
+        return None
+
+sys.meta_path.insert(0, Block())
+from ansible.module_utils.testing import patch_module_args
+from ansible_collections.dockerd.exposure.plugins.modules import endpoint_check as mod
+assert mod.DOCKER_IMPORT_ERROR and mod.CRYPTOGRAPHY_IMPORT_ERROR
+leaked = sorted(name for name in sys.modules if name.split('.')[0] in BLOCKED)
+assert not leaked, leaked
+with patch_module_args(json.loads(sys.argv[1])):
+    mod.main()
+'''
+
+
+def run_without_libraries(args):
+    """Run main() in a Python that cannot import the Docker SDK, requests or cryptography:
+    a stock Debian host."""
+    import pathlib
+    import subprocess
+    import sys
+    import ansible_collections
+    # The directory that holds ansible_collections/dockerd/exposure, as pytest found it.
+    root = str(pathlib.Path(list(ansible_collections.__path__)[0]).parent)
+    env = dict(os.environ, PYTHONPATH=root)
+    proc = subprocess.run([sys.executable, '-c', BLOCK_LIBRARIES, json.dumps(args)],
+                          env=env, capture_output=True, text=True, timeout=60)
+    assert proc.stdout, proc.stderr
+    result = json.loads(proc.stdout)
+    result['rc'] = proc.returncode
+    return result
+
+
+def test_stock_host_checks_need_only_the_standard_library(unix_dockerd, pki, tls_dockerd):
+    unix = run_without_libraries(dict(docker_host='unix://' + unix_dockerd))
+    assert unix['rc'] == 0, unix['msg']
+    assert (unix['outcome'], unix['server_version']) == ('reachable', '20.10.24+dfsg1')
+    refused = run_without_libraries(dict(docker_host='tcp://127.0.0.1:%d' % _free_port(),
+                                         expect='refused'))
+    assert refused['rc'] == 0, refused['msg']
+    assert refused['reason'] == 'connection_refused'
+    tls = run_without_libraries(dict(docker_host='tcp://127.0.0.1:%d' % tls_dockerd,
+                                     ca_path=pki['ca'], expect='unauthorized', timeout=5,
+                                     probes=['plain_http']))
+    assert tls['rc'] == 0, tls['msg']
+    assert tls['reason'] == 'no_client_cert' and tls['probes']['plain_http']['outcome'] == 'refused'
+    ssh = run_without_libraries(dict(docker_host='ssh://deploy@docker1'))
+    assert ssh['rc'] == 1
+    assert 'docker[ssh] (Docker SDK for Python 7.x)' in ssh['msg']
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason='needs root to drop to another user')
+def test_main_unix_permission_denied_names_the_socket_group(capsys):
+    """A user outside the socket's group (nobody, in a forked child) is denied by the kernel."""
+    import tempfile
+    directory = tempfile.mkdtemp(prefix='dockerd-exposure-test-')
+    os.chmod(directory, 0o755)
+    path = os.path.join(directory, 'docker.sock')
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    listener.bind(path)
+    listener.listen(1)
+    os.chmod(path, 0o660)
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - the child reports through the pipe
+        code = 3
+        try:
+            os.close(read_end)
+            os.setgroups([])
+            os.setgid(65534)
+            os.setuid(65534)
+            import sys
+            sys.stdout = os.fdopen(write_end, 'w')
+            with patch_module_args(dict(docker_host='unix://' + path, expect='unauthorized')):
+                mod.main()
+        except SystemExit as exc:
+            code = exc.code or 0
+        finally:
+            try:
+                sys.stdout.flush()
+            finally:
+                os._exit(code)
+    os.close(write_end)
+    with os.fdopen(read_end) as handle:
+        out = handle.read()
+    _pid, status = os.waitpid(pid, 0)
+    listener.close()
+    os.remove(path)
+    os.rmdir(directory)
+    result = json.loads(out)
+    assert os.waitstatus_to_exitcode(status) == 0, result['msg']
+    assert (result['outcome'], result['reason']) == ('unauthorized', 'permission_denied')
+    user = mod._name_of(mod.pwd.getpwuid, 65534)
+    assert ('%s may not use %s (owner root, group root, mode 0660); add %s to group root '
+            '(usermod -aG root %s' % (user, path, user, user)) in result['msg'], result['msg']
