@@ -57,27 +57,35 @@ def test_unlisted_user_is_refused(client):
     assert "Permission denied" in result.stderr
 
 
+def _client_ssh(client, options):
+    """Plain ssh from the client container to the daemon's address (the name its known_hosts
+    entry has). testinfra's ssh backend takes an exit status of 255 for its own connection
+    failing, so ssh's status comes back on stdout."""
+    result = client.run("ssh -F /dev/null -o BatchMode=yes %s alice@%s true; echo \"ssh-exit=$?\""
+                        % (options, container_ip(DAEMON)))
+    return int(re.search(r"ssh-exit=([0-9]+)", result.stdout).group(1)), result.stderr
+
+
 def test_listed_user_with_an_unlisted_key_is_refused(client):
-    result = client.run("ssh -o IdentityFile=/root/.ssh/mallory -o IdentitiesOnly=yes -F /dev/null "
-                        "-o UserKnownHostsFile=%s -o BatchMode=yes alice@%s true" % (KNOWN_HOSTS, DAEMON))
-    assert result.rc == 255
-    assert "Permission denied (publickey)" in result.stderr
+    rc, stderr = _client_ssh(client, "-o IdentityFile=/root/.ssh/mallory -o IdentitiesOnly=yes "
+                                     "-o UserKnownHostsFile=%s" % KNOWN_HOSTS)
+    assert rc == 255
+    assert "Permission denied (publickey)" in stderr
 
 
 def test_password_authentication_is_refused(client):
-    result = client.run("ssh -F /dev/null -o UserKnownHostsFile=%s -o BatchMode=yes "
-                        "-o PreferredAuthentications=password -o PubkeyAuthentication=no alice@%s true"
-                        % (KNOWN_HOSTS, DAEMON))
-    assert result.rc == 255
-    assert "Permission denied (publickey)" in result.stderr
+    rc, stderr = _client_ssh(client, "-o UserKnownHostsFile=%s -o PreferredAuthentications=password "
+                                     "-o PubkeyAuthentication=no" % KNOWN_HOSTS)
+    assert rc == 255
+    assert "Permission denied (publickey)" in stderr
 
 
 def test_unknown_host_key_is_refused(client):
     client.run(": > /root/.ssh/known_hosts.empty")
-    result = client.run("ssh -F /dev/null -o IdentityFile=/root/.ssh/alice -o StrictHostKeyChecking=yes "
-                        "-o UserKnownHostsFile=/root/.ssh/known_hosts.empty -o BatchMode=yes alice@%s true" % DAEMON)
-    assert result.rc == 255
-    assert "Host key verification failed" in result.stderr
+    rc, stderr = _client_ssh(client, "-o IdentityFile=/root/.ssh/alice -o StrictHostKeyChecking=yes "
+                                     "-o UserKnownHostsFile=/root/.ssh/known_hosts.empty")
+    assert rc == 255
+    assert "Host key verification failed" in stderr
 
 
 def test_sshd_configuration_is_valid_and_key_only_for_listed_users(host):
@@ -113,12 +121,18 @@ def test_summary_fails_the_ssh_row_for_an_unlisted_key():
     assert "Permission denied (publickey)" in result.stdout
 
 
+def _login_entry():
+    """deploy's entry of the inventory: a list given with -e replaces the inventory's whole list."""
+    key = open(os.path.join(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"], "access", "deploy_ed25519.pub")).read().strip()
+    return {"name": "deploy", "authorized_keys": [key]}
+
+
 def test_removed_key_no_longer_gets_in(host, client):
     ephemeral = os.environ["MOLECULE_EPHEMERAL_DIRECTORY"]
     mallory_key = open(os.path.join(ephemeral, "ssh", "mallory.pub")).read().strip()
     alice_key = open(os.path.join(ephemeral, "ssh", "alice.pub")).read().strip()
     # The controller's ssh check logs in with the key that is listed now.
-    rotated = {"dockerd_ssh_users": [{"name": "alice", "authorized_keys": [mallory_key]}],
+    rotated = {"dockerd_ssh_users": [{"name": "alice", "authorized_keys": [mallory_key]}, _login_entry()],
                "dockerd_check_ssh_identity_file": os.path.join(ephemeral, "ssh", "mallory")}
     result = run_expose(DAEMON, rotated)
     assert result.returncode == 0, result.stdout[-3000:]
@@ -127,7 +141,8 @@ def test_removed_key_no_longer_gets_in(host, client):
         assert refused.rc != 0
         assert "Permission denied" in refused.stderr
     finally:
-        restored = run_expose(DAEMON, {"dockerd_ssh_users": [{"name": "alice", "authorized_keys": [alice_key]}]})
+        restored = run_expose(DAEMON, {"dockerd_ssh_users": [{"name": "alice", "authorized_keys": [alice_key]},
+                                                             _login_entry()]})
         assert restored.returncode == 0, restored.stdout[-3000:]
     assert client.run("docker -H ssh://alice@%s version" % DAEMON).rc == 0
 
