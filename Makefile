@@ -14,10 +14,12 @@ SCENARIOS   := $(shell ls -d molecule/*/molecule.yml 2>/dev/null | cut -d/ -f2)
 SCENARIO    ?=
 SUITE       ?= bookworm
 # The platform matrix: these scenarios run a second time on Debian 13 (docker.io 26): what
-# dockerd and systemd do on the host. fleet's batches and rescue run on the controller and are
-# the same on either release; MATRIX_SCENARIOS="default tls fleet" adds it back.
+# dockerd and systemd do on the host, where the Docker version decides the behaviour
+# (`dockerd --validate` from 23 on in rollback and preflight, the listeners in tcp). fleet's
+# batches and rescue run on the controller and are the same on either release;
+# MATRIX_SCENARIOS="default tls fleet" adds it back.
 MATRIX_SUITE     ?= trixie
-MATRIX_SCENARIOS ?= $(filter default tls,$(SCENARIOS))
+MATRIX_SCENARIOS ?= $(filter default tls rollback preflight tcp,$(SCENARIOS))
 LAB_HOSTS   ?= 3
 # make test runs the scenarios in this many parallel lanes (tools/run-scenarios.sh).
 MOLECULE_JOBS ?= 2
@@ -74,8 +76,9 @@ molecule: venv image
 	done
 
 # The execution environment's build context (execution-environment.yml), from the collection
-# tarball; `ansible-builder build` on it needs a registry, `create` does not.
-ee: venv
+# tarball; `ansible-builder build` on it needs a registry, `create` does not. The tarball is
+# then installed and used by FQCN as a user would (its module runs against this engine).
+ee: venv engine
 	@echo "[ee] ansible-galaxy collection build + ansible-builder create"
 	@mkdir -p .cache/ee && rm -f .cache/ee/*.tar.gz
 	@$(BIN)/ansible-galaxy collection build --force --output-path .cache/ee >/dev/null
@@ -84,6 +87,7 @@ ee: venv
 	@grep -q 'ansible-galaxy collection install --no-deps /tmp/dockerd-exposure.tar.gz' .cache/ee/context/Containerfile
 	@test -s .cache/ee/context/_build/collections/dockerd-exposure.tar.gz
 	@echo "[ee] build context ready: .cache/ee/context/Containerfile"
+	@VENV_BIN=$(BIN) tools/check-installed-collection.sh .cache/ee/dockerd-exposure.tar.gz
 
 # The same scenarios on the other Debian release: MOLECULE_IMAGE replaces the image of every
 # platform (molecule/shared/create.yml).

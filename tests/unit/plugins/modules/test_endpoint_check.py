@@ -17,7 +17,6 @@ from datetime import datetime, timedelta, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-import requests
 from ansible.module_utils.testing import patch_module_args
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -196,15 +195,6 @@ def _settings(**params):
                   use_ssh_client=True)
     values.update(params)
     return resolve_settings(values)
-
-
-def test_requests_lets_the_environment_replace_the_ca(pki, monkeypatch):
-    """The DESIGN.md fact this module guards against, shown on a plain requests session."""
-    monkeypatch.setenv('REQUESTS_CA_BUNDLE', pki['other_ca'])
-    session = requests.Session()
-    session.verify = pki['ca']
-    merged = session.merge_environment_settings('https://127.0.0.1:2376/_ping', {}, None, None, None)
-    assert merged['verify'] == pki['other_ca']
 
 
 def test_client_trusts_only_ca_path_whatever_the_environment(pki, monkeypatch):
