@@ -137,17 +137,27 @@ def test_markdown_table_has_a_row_per_host_and_mode(clean):
 
 # -- negative twin: a world-writable socket made by hand fails the gate
 
+def _socket_stat(host):
+    """The socket as the host has it, read with stat(1) and ss(8), not through the collection."""
+    mode, owner, group = host.check_output("stat -L -c '%a %U %G' /run/docker.sock").split()
+    listening = "/run/docker.sock" in host.check_output("ss -xlnH").split()
+    return {"path": "/run/docker.sock", "exists": True, "owner": owner, "group": group,
+            "mode": "%04o" % int(mode, 8), "world_accessible": bool(int(mode, 8) & 0o006), "listening": listening}
+
+
 @pytest.fixture(scope="module")
 def world_socket(hosts, tmp_path_factory, clean):
     host = hosts[TLS_HOST]
+    converged = _socket_stat(host)["mode"]
     assert host.run("chmod 0666 /run/docker.sock").rc == 0
     try:
+        during = _socket_stat(host)
         gated = run_audit(tmp_path_factory.mktemp("audit-gated"))
         ungated_dir = tmp_path_factory.mktemp("audit-ungated")
         ungated = run_audit(ungated_dir, dockerd_audit_fail_severity="none")
     finally:
-        host.run("chmod 0660 /run/docker.sock")
-    return gated, ungated, ungated_dir
+        host.run("chmod %s /run/docker.sock" % converged)
+    return gated, ungated, ungated_dir, during
 
 
 def test_finding_fails_the_gate_naming_host_and_finding(world_socket):
@@ -178,8 +188,13 @@ def test_bad_gate_is_refused_before_any_host_is_read(tmp_path):
     assert os.listdir(str(tmp_path)) == []
 
 
-def test_socket_is_restored(hosts):
-    assert hosts[TLS_HOST].file("/run/docker.sock").mode == 0o660
+def test_reports_show_the_socket_as_the_host_has_it(hosts, report, world_socket):
+    """What the audit says of the socket is what stat(1) says on the host: converged, and
+    while it was world-writable."""
+    assert _host(report, TLS_HOST)["listeners"]["unix"] == [_socket_stat(hosts[TLS_HOST])]
+    with open(os.path.join(str(world_socket[2]), "latest.json")) as handle:
+        ungated = json.load(handle)
+    assert _host(ungated, TLS_HOST)["listeners"]["unix"] == [world_socket[3]]
 
 
 # -- nothing the roles manage changed

@@ -9,7 +9,7 @@ import sys
 import pytest
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(__file__)))
-from conftest import HOST_FILES, managed_checksums, run_expose  # noqa: E402
+from conftest import HOST_FILES, REPO, managed_checksums, run_expose  # noqa: E402
 
 HOST = "dx-badinput"
 DAEMON_JSON = "/etc/docker/daemon.json"
@@ -135,9 +135,31 @@ def test_bad_input_is_refused_before_any_change(host, daemon_json, extra_vars, c
     assert _dockerd_state(host) == state
 
 
-def test_the_matrix_is_large_enough():
-    assert len(CASES) >= 20
-    assert len({c[0] for c in CASES}) == len(CASES)
+def _documented_cases():
+    """(case, message excerpt) of each row of the bad-input table in docs/validation.md."""
+    with open(os.path.join(REPO, "docs", "validation.md")) as handle:
+        lines = handle.read().split("\n## Bad input, refused before any change\n", 1)[1].splitlines()
+    start = lines.index("| case | variable | message (excerpt) |") + 2  # past the header and its rule
+    rows = []
+    for line in lines[start:]:
+        if not line.startswith("|"):
+            break
+        cells = [c.strip() for c in line.strip().strip("|").split(" | ")]
+        rows.append((cells[0], " | ".join(cells[2:])))
+    return rows
+
+
+def test_every_documented_case_is_in_the_matrix_with_its_message():
+    """docs/validation.md promises each case of its table is refused with that message: each
+    row must be exactly one case here whose asserted texts are all in the row, and each case
+    here a row (a case added on one side only, or a message reworded on one, fails)."""
+    rows = _documented_cases()
+    assert len(rows) >= 20, rows
+    matches = {row: [c[0] for c in CASES if all(text in row[1] for text in c[3])] for row in rows}
+    assert {row: ids for row, ids in matches.items() if len(ids) != 1} == {}
+    documented = [ids[0] for ids in matches.values()]
+    assert sorted(set(documented)) == sorted(documented), "a case answers two rows"
+    assert [c[0] for c in CASES if c[0] not in documented] == [], "cases with no row in the table"
 
 
 def test_the_good_configuration_passes_and_changes_nothing(host):

@@ -146,14 +146,89 @@ def test_our_table_lists_the_allowed_sources(host):
     assert "2001:db8::/32" in table and "192.0.2.0/24" in table and "2001:db8:1::7" in table
 
 
-def test_the_unit_loads_the_file_at_boot_not_nftables_service(host):
+def test_the_unit_loads_the_file_not_nftables_service(host):
     unit = host.service("dockerd-exposure-firewall.service")
     assert unit.is_enabled and unit.is_running
     assert not host.service("nftables.service").is_running
     rules = host.file("/etc/dockerd-exposure/firewall.nft")
     assert rules.user == "root" and rules.mode == 0o644
     assert "flush ruleset" not in rules.content_string
-    assert "WantedBy=sysinit.target" in host.file("/etc/systemd/system/dockerd-exposure-firewall.service").content_string
+
+
+# -- at boot the table is loaded before either port listens
+
+FIREWALL_UNIT = "dockerd-exposure-firewall.service"
+SOCKETS = ("docker.socket", "dockerd-exposure-tcp.socket")
+# Connects to both ports from the denied client until its stdin closes (at most 120 s), then
+# prints how many connects were made and how many were refused, per port.
+_PROBE = """
+import json, select, socket, sys, time
+counts = {p: {"connected": 0, "refused": 0, "other": 0} for p in (2375, 2376)}
+print("probing", flush=True)
+end = time.monotonic() + 120
+while time.monotonic() < end and not select.select([sys.stdin], [], [], 0.02)[0]:
+    for port in counts:
+        try:
+            socket.create_connection((sys.argv[1], port), timeout=2).close()
+            counts[port]["connected"] += 1
+        except ConnectionRefusedError:
+            counts[port]["refused"] += 1
+        except OSError:
+            counts[port]["other"] += 1
+print(json.dumps(counts))
+"""
+
+
+BOOT_TARGET = "dx-fw-boot.target"
+BOOT_TARGET_FILE = "/run/systemd/system/" + BOOT_TARGET
+
+
+def _enabled_at_boot(host):
+    """The firewall unit, the sockets and docker.service, as far as the boot targets want them.
+    (Starting an active target again does not start what it wants: hence a target of our own.)"""
+    wanted = host.check_output("systemctl show -p Wants --value sysinit.target sockets.target multi-user.target")
+    return [unit for unit in (FIREWALL_UNIT,) + SOCKETS + ("docker.service",) if unit in wanted.split()]
+
+
+def _monotonic(host, unit, prop):
+    return int(host.check_output("systemctl show -p %s --value %s" % (prop, unit)))
+
+
+def test_a_reboot_loads_the_table_before_the_ports_listen(host, allowed, denied):
+    """Everything stopped as on a powered-off host (table deleted, no listener), then the boot
+    transaction started again; the denied client dials both ports all along."""
+    probe = subprocess.Popen(["docker", "exec", "-i", "dx-fw-denied", "python3", "-c", _PROBE, container_ip(DAEMON)],
+                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert probe.stdout.readline() == "probing\n"
+        host.check_output("systemctl stop docker.service dockerd-exposure-tcp.service %s %s"
+                          % (" ".join(SOCKETS), FIREWALL_UNIT))
+        down = host.run("nft list table %s" % TABLE)
+        assert down.rc != 0 and "No such file or directory" in down.stderr, down.stderr
+        assert host.check_output("ss -ltnH '( sport = :2375 or sport = :2376 )'") == ""
+        # One transaction, as at boot: systemd orders its jobs by the units' own Before=/After=.
+        # Which of them it holds is what the boot targets want (what is enabled) on the host.
+        host.check_output("printf '[Unit]\\nWants=%s\\n' > %s && systemctl daemon-reload && systemctl start %s"
+                          % (" ".join(_enabled_at_boot(host)), BOOT_TARGET_FILE, BOOT_TARGET))
+        # Right after the start: the allowed client is served on both ports, the denied one refused.
+        assert _tcp_ping(allowed).stdout == "OK"
+        assert _tls_curl(allowed).stdout == "OK"
+        refused = _tcp_ping(denied)
+        assert refused.rc == 7 and "Couldn't connect to server" in refused.stderr, (refused.stdout, refused.stderr)
+    finally:
+        counts, _ = probe.communicate("stop\n", timeout=30)
+        # Whatever failed above, the next tests get a running host.
+        host.run("rm -f %s; systemctl daemon-reload; systemctl start %s %s docker.service"
+                 % (BOOT_TARGET_FILE, FIREWALL_UNIT, " ".join(SOCKETS)))
+    print("denied client during the reboot:", counts)
+    counts = json.loads(counts)
+    assert [counts[p]["connected"] for p in ("2375", "2376")] == [0, 0], counts
+    assert counts["2375"]["refused"] > 0 and counts["2376"]["refused"] > 0, counts
+    # systemd's own record of that transaction: the rules were loaded (the oneshot finished)
+    # before either socket unit began to bind.
+    loaded = _monotonic(host, FIREWALL_UNIT, "ActiveEnterTimestampMonotonic")
+    for unit in SOCKETS:
+        assert 0 < loaded <= _monotonic(host, unit, "InactiveExitTimestampMonotonic"), unit
 
 
 def test_docker_rules_are_there_to_compare(host):
@@ -178,15 +253,27 @@ def published_port(host):
     host.run("docker rm -f dx-fw-published >/dev/null 2>&1")
     serve = ("/busybox mkdir -p /www && echo -n '%s' > /www/index.html && exec /busybox httpd -f -p 8080 -h /www"
              % PUBLISHED)
-    started = host.run("docker run -d --name dx-fw-published -p 8080:8080 dx-fw/busybox /busybox sh -c %s"
-                       % shlex.quote(serve))
-    if started.rc != 0:
-        pytest.skip("the inner dockerd cannot start a container with a network here: %s" % started.stderr.strip())
-    yield
+    yield host.run("docker run -d --name dx-fw-published -p 8080:8080 dx-fw/busybox /busybox sh -c %s"
+                   % shlex.quote(serve))
     host.run("docker rm -f dx-fw-published")
 
 
-def test_a_published_port_of_the_inner_dockerd_still_works_for_everyone(published_port, denied):
+class Docker26GivesNoVeth(Exception):
+    """Docker 26 inside these containers cannot set up a container's veth (see
+    molecule/shared/prepare_keeper_containers.yml)."""
+
+
+DOCKER26_VETH = "failed to disable IPv6 on container's interface eth0"
+
+
+def test_a_published_port_of_the_inner_dockerd_still_works_for_everyone(published_port, denied, host, request):
+    if int(host.check_output("docker version --format '{{.Server.Version}}'").split(".")[0]) >= 26:
+        # Known limit, strict: this very error xfails; any other failure, or a success, fails.
+        request.applymarker(pytest.mark.xfail(raises=Docker26GivesNoVeth, strict=True, reason=DOCKER26_VETH))
+        if published_port.rc != 0 and DOCKER26_VETH in published_port.stderr:
+            raise Docker26GivesNoVeth(published_port.stderr.strip())
+    assert published_port.rc == 0, "the inner dockerd could not start a container with a published port: %s" \
+        % published_port.stderr.strip()
     # DNAT + forward (Docker's rules) is not our input chain: even the denied client gets in.
     served = denied.run("curl -sS -m 5 --retry 5 --retry-connrefused http://%s:8080/" % DAEMON)
     assert served.rc == 0 and served.stdout == PUBLISHED, served.stderr
