@@ -97,14 +97,22 @@ def container_ip(name):
     return out[0]
 
 
-def tls_ping(name, bundle="admin"):
+def tls_ping(name, bundle="admin", pki="pki"):
     """/_ping over mutual TLS from the controller with a client bundle of the scenario's PKI
-    (curl, so the result carries curl's exit code and message)."""
-    bundle = os.path.join(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"], "pki", "clients", bundle)
+    (or of another PKI directory under the scenario's ephemeral directory), with curl, so the
+    result carries curl's exit code and message."""
+    bundle = os.path.join(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"], pki, "clients", bundle)
     return subprocess.run(
         ["curl", "-sS", "--max-time", "5", "--cacert", bundle + "/ca.pem", "--cert", bundle + "/cert.pem",
          "--key", bundle + "/key.pem", "https://%s:2376/_ping" % container_ip(name)],
         capture_output=True, text=True)
+
+
+def exec_start(host):
+    """dockerd's command line as docker.service has it now (the packaged ExecStart, or the
+    scenario's drop-in: the packaged one with its listeners replaced by -H fd://)."""
+    shown = host.check_output("systemctl show docker.service --property=ExecStart --value")
+    return shown.split("argv[]=", 1)[1].split(" ;", 1)[0]
 
 
 def managed_checksums(host, paths=MANAGED_FILES):
