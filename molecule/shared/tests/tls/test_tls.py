@@ -124,9 +124,35 @@ def test_second_client_identity_works_too():
 # closes: curl then says (56) with the alert, or (55) "Send failure: Connection reset by peer"
 # (both seen from the client container), which no exact assertion can cover.
 #
+# Which alert the daemon sends depends on the Go it was built with: Go 1.19 (Docker 20.10,
+# Debian 12) answers "bad certificate" to every refusal; newer Go (1.24 in Docker 26.1,
+# Debian 13) names the reason, as Go's crypto/tls does since 1.21: "unknown ca", "certificate
+# expired", and "certificate required" for a missing certificate in TLS 1.3.
 # OpenSSL's version is part of curl's message ("OpenSSL/3.0.20: error:..."): matched by pattern.
-CURL_BAD_CERTIFICATE = (r"curl: \(35\) OpenSSL/3\.[0-9.]+: error:0A000412:SSL routines::"
-                        r"sslv3 alert bad certificate\n")
+CURL_ALERT = r"curl: \(35\) OpenSSL/3\.[0-9.]+: error:%s:SSL routines::%s\n"
+ALERTS = {
+    # refusal: (reason named by new Go?) -> (OpenSSL code, OpenSSL text, Go client text)
+    "no certificate": {False: ("0A000412", "sslv3 alert bad certificate", "bad certificate"),
+                       True: ("0A000412", "sslv3 alert bad certificate", "certificate required")},
+    "unknown ca": {False: ("0A000412", "sslv3 alert bad certificate", None),
+                   True: ("0A000418", "tlsv1 alert unknown ca", None)},
+    "expired": {False: ("0A000412", "sslv3 alert bad certificate", None),
+                True: ("0A000415", "sslv3 alert certificate expired", None)},
+}
+
+
+@pytest.fixture(scope="module")
+def alert(request):
+    """The alert the daemon under test sends for a refusal (see ALERTS)."""
+    host = testinfra.get_host("ansible://" + DAEMON, ansible_inventory=request.config.getoption("ansible_inventory"))
+    go = host.check_output("docker version --format '{{.Server.GoVersion}}'")
+    named = tuple(int(n) for n in re.match(r"go(\d+)\.(\d+)", go).groups()) >= (1, 21)
+    return lambda refusal: ALERTS[refusal][named]
+
+
+def _curl_refused(alert, refusal):
+    code, text, _ = alert(refusal)
+    return CURL_ALERT % (code, re.escape(text))
 
 
 def _curl_tls12(client, cert_args=""):
@@ -134,10 +160,10 @@ def _curl_tls12(client, cert_args=""):
                       % (BUNDLE_ON_CLIENT, cert_args, DAEMON, PORT))
 
 
-def test_no_client_cert_is_refused(client):
+def test_no_client_cert_is_refused(client, alert):
     result = _curl_tls12(client)
     assert (result.rc, result.stdout) == (35, ""), result.stderr
-    assert re.fullmatch(CURL_BAD_CERTIFICATE, result.stderr), result.stderr
+    assert re.fullmatch(_curl_refused(alert, "no certificate"), result.stderr), result.stderr
 
 
 def test_same_curl_with_the_client_cert_gets_in(client):
@@ -146,7 +172,7 @@ def test_same_curl_with_the_client_cert_gets_in(client):
     assert (result.rc, result.stdout) == (0, "OK"), result.stderr
 
 
-def test_cli_without_client_cert_is_refused(client):
+def test_cli_without_client_cert_is_refused(client, alert):
     # The CLI has no TLS version switch (TLS 1.3); without a certificate the daemon refuses at
     # once, before the CLI writes its request (20/20 alerts seen, no reset).
     client.run("mkdir -p /root/ca-only && cp %s/ca.pem /root/ca-only/" % BUNDLE_ON_CLIENT)
@@ -155,10 +181,10 @@ def test_cli_without_client_cert_is_refused(client):
     assert (result.rc, result.stdout.strip()) == (1, ""), result.stderr
     assert result.stderr.strip() == (
         "the server probably has client authentication (--tlsverify) enabled; check your TLS client certification "
-        'settings: Get "https://%s:%d/v1.24/version": remote error: tls: bad certificate' % (DAEMON, PORT))
+        'settings: Get "https://%s:%d/v1.24/version": remote error: tls: %s' % (DAEMON, PORT, alert("no certificate")[2]))
 
 
-def test_cert_from_another_ca_is_refused(client):
+def test_cert_from_another_ca_is_refused(client, alert):
     make = (
         "cd /root && rm -rf foreign && mkdir foreign && cd foreign && "
         "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 -subj /CN=foreign-ca "
@@ -170,7 +196,7 @@ def test_cert_from_another_ca_is_refused(client):
     assert client.run(make).rc == 0
     result = _curl_tls12(client, "--cert /root/foreign/cert.pem --key /root/foreign/key.pem")
     assert (result.rc, result.stdout) == (35, ""), result.stderr
-    assert re.fullmatch(CURL_BAD_CERTIFICATE, result.stderr), result.stderr
+    assert re.fullmatch(_curl_refused(alert, "unknown ca"), result.stderr), result.stderr
 
 
 def test_plain_http_to_the_tls_port_gets_no_api(client):
@@ -322,7 +348,7 @@ def _issued_bundle_on_client(client, ca_key, tmp_path, name, not_valid_after):
     return target
 
 
-def test_expired_client_cert_from_the_real_ca_is_refused(host, client, tmp_path):
+def test_expired_client_cert_from_the_real_ca_is_refused(host, client, alert, tmp_path):
     import datetime
 
     now = datetime.datetime.now(datetime.timezone.utc)
@@ -330,7 +356,7 @@ def test_expired_client_cert_from_the_real_ca_is_refused(host, client, tmp_path)
     # TLS 1.2, so that the refusal is always the daemon's alert (see the negative twins above).
     result = _curl_tls12(client, "--cert %s/cert.pem --key %s/key.pem" % (bundle, bundle))
     assert (result.rc, result.stdout) == (35, ""), result.stderr
-    assert re.fullmatch(CURL_BAD_CERTIFICATE, result.stderr), result.stderr
+    assert re.fullmatch(_curl_refused(alert, "expired"), result.stderr), result.stderr
 
 
 def test_same_client_cert_but_valid_is_accepted(host, client, tmp_path):
