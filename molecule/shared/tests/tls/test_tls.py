@@ -126,8 +126,8 @@ def test_second_client_identity_works_too():
 #
 # Which alert the daemon sends depends on the Go it was built with: Go 1.19 (Docker 20.10,
 # Debian 12) answers "bad certificate" to every refusal; newer Go (1.24 in Docker 26.1,
-# Debian 13) names the reason, as Go's crypto/tls does since 1.21: "unknown ca", "certificate
-# expired", and "certificate required" for a missing certificate in TLS 1.3.
+# Debian 13) names the reason: "unknown ca", "certificate expired", and "certificate required"
+# for a missing certificate in TLS 1.3. The line is drawn at Go 1.21; only 1.19 and 1.24 run here.
 # OpenSSL's version is part of curl's message ("OpenSSL/3.0.20: error:..."): matched by pattern.
 CURL_ALERT = r"curl: \(35\) OpenSSL/3\.[0-9.]+: error:%s:SSL routines::%s\n"
 ALERTS = {
