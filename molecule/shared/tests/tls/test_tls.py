@@ -230,7 +230,8 @@ def test_controller_tls_without_client_cert_is_refused():
     with pytest.raises(ssl.SSLError) as refused:
         _controller_tls12()
     assert (refused.value.library, refused.value.reason) == ("SSL", "SSLV3_ALERT_BAD_CERTIFICATE"), refused.value
-    assert str(refused.value).startswith("[SSL: SSLV3_ALERT_BAD_CERTIFICATE] sslv3 alert bad certificate ("), refused.value
+    assert str(refused.value).startswith("[SSL: SSLV3_ALERT_BAD_CERTIFICATE] sslv3 alert bad certificate ("), \
+        refused.value
 
 
 def test_controller_tls_with_client_cert_gets_in():
@@ -372,7 +373,8 @@ def test_same_client_cert_but_valid_is_accepted(host, client, tmp_path):
     client.run("rm -rf %s && mkdir -m 0700 %s" % (target, target))
     for f in ("ca.pem", "cert.pem", "key.pem"):
         subprocess.run(["docker", "cp", os.path.join(bundle, f), "dx-tls-client:%s/%s" % (target, f)], check=True)
-    result = _cli(client, "--tlsverify -H %s:%d version --format '{{.Server.Version}}'" % (DAEMON, PORT), cert_path=target)
+    result = _cli(client, "--tlsverify -H %s:%d version --format '{{.Server.Version}}'" % (DAEMON, PORT),
+                  cert_path=target)
     assert result.rc == 0, result.stderr
     assert result.stdout.strip()
 

@@ -13,7 +13,6 @@ import os
 import shlex
 import sys
 
-import pytest
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(__file__)))
 from conftest import daemon_ping  # noqa: E402
