@@ -5,6 +5,7 @@ there), the managed files as they were, and a rerun that changes and restarts no
 import json
 import os
 import re
+import shlex
 import subprocess
 import sys
 
@@ -19,6 +20,9 @@ MODES = {"dx-faults-1": {"unix", "tls"}, "dx-faults-2": {"unix"}, "dx-faults-3":
 # The fleet is rolled out one host at a time; 50: the next host starts after one has failed.
 ROLLOUT = {"dockerd_rollout_batch": 1, "dockerd_rollout_max_fail_percentage": 50}
 INVOCATION = "systemctl show -p InvocationID --value docker.service"
+# systemd's "Started <unit>" journal message (sd-messages.h SD_MESSAGE_UNIT_STARTED): one per
+# start of docker.service, whether by a restart or by a stop and a start.
+UNIT_STARTED = "39f53479d3a045ac8e11786248231fbf"
 
 
 def get_host(name):
@@ -65,6 +69,23 @@ def expose_background(extra_vars=None, limit=None, log=None):
     """expose.yml in its own process group (so the test can kill it whole, as a terminal would)."""
     return subprocess.Popen(expose_cmd(extra_vars, limit), stdout=log, stderr=subprocess.STDOUT, text=True,
                             env=expose_env(), start_new_session=True)
+
+
+def journal_mark(host):
+    """The journal's cursor now: what is logged after it is what happened from here on."""
+    out = host.check_output("journalctl --show-cursor -n 0 --no-pager")
+    return out.rsplit("-- cursor: ", 1)[1].strip()
+
+
+def dockerd_starts_since(host, mark):
+    """How many times systemd started docker.service after the mark, and its messages. The
+    journal is filtered here: journalctl (systemd 252) with --after-cursor and a match skips
+    the first matching entry."""
+    out = host.check_output("journalctl --no-pager -o json --after-cursor=%s" % shlex.quote(mark))
+    entries = [json.loads(line) for line in out.splitlines() if line.startswith("{")]
+    starts = ["%s %s" % (e["__MONOTONIC_TIMESTAMP"], e.get("MESSAGE")) for e in entries
+              if e.get("MESSAGE_ID") == UNIT_STARTED and e.get("UNIT") == "docker.service"]
+    return len(starts), starts
 
 
 def recap(out):

@@ -15,7 +15,7 @@ import pytest
 
 sys.path.insert(0, os.path.dirname(__file__))
 from fleet_state import (INVOCATION, assert_rerun_changes_nothing, assert_serves_as_configured, container_ip,
-                         expose, get_host, managed_checksums)  # noqa: E402
+                         dockerd_starts_since, expose, get_host, journal_mark, managed_checksums)  # noqa: E402
 
 NAME = "dx-faults-1"
 testinfra_hosts = [NAME]
@@ -52,19 +52,24 @@ def node():
 
 @pytest.fixture(scope="module")
 def renewed(node):
-    before = dict(served=_served(NAME), files=managed_checksums(node), invocation=node.check_output(INVOCATION))
+    before = dict(served=_served(NAME), files=managed_checksums(node), invocation=node.check_output(INVOCATION),
+                  mark=journal_mark(node))
     assert 364 < _days_left(before["served"][1]) <= 365
     result = expose(WINDOW, limit=NAME)
     assert result.returncode == 0, result.stdout[-3000:]
     serial, not_after = _served(NAME)
-    return dict(before=before, result=result, serial=serial, not_after=not_after)
+    return dict(before=before, result=result, serial=serial, not_after=not_after,
+                starts=dockerd_starts_since(node, before["mark"]))
 
 
 def test_the_run_renews_it_and_dockerd_serves_the_new_one(renewed, node):
     assert renewed["serial"] != renewed["before"]["served"][0]
     assert _on_disk(node) == renewed["serial"]
     assert 799 < _days_left(renewed["not_after"]) <= 800
-    # One restart brought the new certificate in.
+    # One restart brought the new certificate in: one start of docker.service in the journal
+    # during the run, and the dockerd running now is a new one.
+    count, lines = renewed["starts"]
+    assert count == 1, "docker.service was started %d times during the renewal run:\n%s" % (count, "\n".join(lines))
     assert node.check_output(INVOCATION) != renewed["before"]["invocation"]
 
 
@@ -76,6 +81,9 @@ def test_clients_still_connect(renewed, node):
 
 
 def test_a_further_run_does_not_renew_again(renewed, node):
+    mark = journal_mark(node)
     assert_rerun_changes_nothing({NAME: node}, WINDOW, limit=NAME)
+    # The twin of the count above: no start of docker.service during this run.
+    assert dockerd_starts_since(node, mark) == (0, [])
     assert _served(NAME)[0] == renewed["serial"]
     assert _on_disk(node) == renewed["serial"]

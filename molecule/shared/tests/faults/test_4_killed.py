@@ -28,6 +28,17 @@ def _daemon_json(host):
     return json.loads(f.content_string) if f.exists else {}
 
 
+# Ansible's modules run on the host as AnsiballZ_<module>.py; /proc, as a stock host has no
+# procps. "Ansiball[Z]_" in the pattern keeps this shell from matching its own command line.
+MODULES_RUNNING = ("for p in /proc/[0-9]*; do c=$( { tr '\\0' ' ' < $p/cmdline; } 2>/dev/null); "
+                   "case $c in *Ansiball[Z]_*) echo \"${p#/proc/} $c\";; esac; done")
+
+
+def _modules_running(host):
+    """The Ansible modules running on the host now, one "PID command line" per line."""
+    return host.check_output(MODULES_RUNNING).strip()
+
+
 @pytest.fixture(scope="module")
 def node():
     return get_host(NAME)
@@ -53,7 +64,14 @@ def killed(node):
             if proc.poll() is None and not seen:
                 os.killpg(proc.pid, signal.SIGKILL)
             proc.wait(timeout=60)
-    time.sleep(2)  # a module already running on the host finishes on its own
+    # Killing ansible-playbook (and its docker exec clients) does not stop a module already
+    # running on the host: it finishes on its own. Read the host once none is left.
+    left = _modules_running(node)
+    deadline = time.monotonic() + 120
+    while left and time.monotonic() < deadline:
+        time.sleep(0.2)
+        left = _modules_running(node)
+    assert not left, "a module of the killed run still runs on %s after 120 s:\n%s" % (NAME, left)
     return dict(before=before, seen=seen, rc=proc.returncode, log=read_text(log),
                 invocation=node.check_output(INVOCATION), files=managed_checksums(node))
 

@@ -12,13 +12,14 @@ import pytest
 import testinfra
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(__file__)))
-from conftest import REPO, container_ip, daemon_ping, managed_checksums, tls_ping  # noqa: E402
+from conftest import PING_REFUSED, REPO, container_ip, daemon_ping, managed_checksums, tls_ping  # noqa: E402
 
 testinfra_hosts = ["dx-fleet-1", "dx-fleet-2", "dx-fleet-3"]
 DAEMONS = testinfra_hosts
 BROKEN = "dx-fleet-2"
 KEEPER = "docker inspect -f '{{.State.StartedAt}} {{.State.Pid}}' keeper"
-DOCKERD_START = "systemctl show -p ExecMainStartTimestampMonotonic --value docker.service"
+# Which dockerd runs: a restart changes its MainPID and the unit's InvocationID.
+DOCKERD = "systemctl show -p MainPID -p InvocationID docker.service"
 
 
 def _host(request, name):
@@ -49,7 +50,8 @@ def broken_rollout(request):
     it (docker.socket cannot bind it): a health failure only the restart reveals."""
     hosts = {name: _host(request, name) for name in DAEMONS}
     before = {name: dict(keeper=h.check_output(KEEPER).strip(), files=managed_checksums(h),
-                         dockerd=h.check_output(DOCKERD_START).strip()) for name, h in hosts.items()}
+                         dockerd=h.check_output(DOCKERD).strip(),
+                         tcp=daemon_ping(h, "tcp://127.0.0.1:2375")) for name, h in hosts.items()}
     result = _expose({
         "dockerd_rollout_batch": 1,
         "dockerd_rollout_max_fail_percentage": 50,
@@ -57,7 +59,7 @@ def broken_rollout(request):
         "dockerd_tls_address": "{{ '10.255.255.1' if inventory_hostname == '%s' else '0.0.0.0' }}" % BROKEN,
     })
     after = {name: dict(keeper=h.check_output(KEEPER).strip(), files=managed_checksums(h),
-                        dockerd=h.check_output(DOCKERD_START).strip()) for name, h in hosts.items()}
+                        dockerd=h.check_output(DOCKERD).strip()) for name, h in hosts.items()}
     return dict(result=result, before=before, after=after, hosts=hosts)
 
 
@@ -106,12 +108,28 @@ def test_the_broken_host_serves_its_previous_configuration(broken_rollout):
 
 @pytest.mark.parametrize("name", DAEMONS)
 def test_containers_kept_running_through_the_rollout(broken_rollout, name):
-    """live-restore: same start time and PID before and after, though dockerd restarted
-    (on dx-fleet-2 twice: the failed start and the rollback)."""
+    """live-restore: the keeper has the same start time and PID before and after."""
     state = broken_rollout
     assert state["after"][name]["keeper"] == state["before"][name]["keeper"]
-    if name != "dx-fleet-3":  # dx-fleet-3 only gains plain tcp: a proxy, no dockerd restart
-        assert state["after"][name]["dockerd"] != state["before"][name]["dockerd"]
+
+
+@pytest.mark.parametrize("name", ["dx-fleet-1", "dx-fleet-2"])
+def test_dockerd_restarted_where_its_configuration_changed(broken_rollout, name):
+    """dx-fleet-1 gained TLS; dx-fleet-2 restarted twice (the failed start and the rollback):
+    the keeper check above is only worth something across a restart."""
+    state = broken_rollout
+    assert state["after"][name]["dockerd"] != state["before"][name]["dockerd"]
+
+
+def test_adding_tcp_does_not_restart_dockerd(broken_rollout):
+    """dx-fleet-3 (unix, tls) only gains plain tcp: a systemd socket and proxy in front of the
+    unix socket, so the same dockerd (MainPID, InvocationID) serves the new endpoint."""
+    state, name = broken_rollout, "dx-fleet-3"
+    before = state["before"][name]["tcp"]
+    assert (before.rc, before.stderr.strip()) == (1, PING_REFUSED), "tcp was already open on %s: nothing was added" % name
+    assert state["after"][name]["dockerd"] == state["before"][name]["dockerd"], "adding tcp restarted dockerd"
+    tcp = daemon_ping(state["hosts"][name], "tcp://127.0.0.1:2375")
+    assert tcp.rc == 0 and tcp.stdout == "OK", tcp.stderr
 
 
 def test_a_batch_size_from_the_inventory_is_refused_before_any_change(request, tmp_path):
