@@ -18,8 +18,8 @@ if [ "${1:-}" = "-j" ]; then lanes="$2"; shift 2; fi
 [ "$#" -gt 0 ] || { echo "usage: $0 [-j LANES] scenario[@suite]..." >&2; exit 2; }
 
 declare -A minutes=(
-  [rotate]=13 [fleet]=11 [faults]=12 [ssh]=6 [tls]=6 [firewall]=6 [badinput]=7 [rollback]=5
-  [preflight]=5 [tcp]=4 [audit]=4 [default]=2 [checkmode]=9
+  [rotate]=13 [fleet]=13 [faults]=12 [ssh]=6 [tls]=7 [firewall]=6 [badinput]=7 [rollback]=8
+  [preflight]=8 [tcp]=5 [audit]=4 [default]=2 [checkmode]=9
 )
 logs=".cache/molecule-logs"
 mkdir -p "$logs"
