@@ -172,3 +172,29 @@ def test_the_good_configuration_passes_and_changes_nothing(host):
     assert "changed=0" in output and "failed=0" in output, output[-3000:]
     assert managed_checksums(host, HOST_FILES) == files
     assert _dockerd_state(host) == state
+
+
+OVERRIDE = "/etc/systemd/system/docker.service.d/override.conf"
+OPERATOR_EXEC_START = "/usr/sbin/dockerd -H fd:// -H tcp://0.0.0.0:2375 $DOCKER_OPTS"
+
+
+def test_operator_drop_in_with_exec_start_is_refused_before_any_change(host):
+    """What `systemctl edit docker.service` makes: override.conf sorts after the role's
+    50-dockerd-exposure.conf, so its ExecStart would win and keep dockerd on *:2375."""
+    host.check_output("printf '[Service]\\nExecStart=\\nExecStart=%s\\n' > %s && systemctl daemon-reload"
+                      % (OPERATOR_EXEC_START, OVERRIDE))
+    try:
+        files, state = managed_checksums(host, HOST_FILES), _dockerd_state(host)
+        result = run_expose(HOST, {})
+        output = " ".join(result.stdout.split())
+        assert result.returncode != 0, output[-3000:]
+        assert "PLAY [Expose dockerd on the daemon hosts, batch by batch]" not in output, output[-3000:]
+        assert ('%s on %s sets the ExecStart of docker.service ("ExecStart=%s")' % (OVERRIDE, HOST, OPERATOR_EXEC_START)
+                in output), output[-3000:]
+        assert ("Move the options other than -H into /etc/docker/daemon.json (or DOCKER_OPTS in /etc/default/docker), "
+                "list the endpoints in dockerd_expose, remove the ExecStart lines from %s" % OVERRIDE) in output
+        assert managed_checksums(host, HOST_FILES) == files
+        assert _dockerd_state(host) == state
+    finally:
+        # The twin is test_the_good_configuration_passes_and_changes_nothing: no such drop-in.
+        host.check_output("rm -f %s && systemctl daemon-reload" % OVERRIDE)

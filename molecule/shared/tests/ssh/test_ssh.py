@@ -10,6 +10,7 @@ import pytest
 import testinfra
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(__file__)))
+from closed_ports import DOCKERD_TCP_PORTS, assert_refused, assert_unix_socket_answers, daemon_addresses  # noqa: E402
 from conftest import HOST_FILES, container_ip, managed_checksums, run_expose  # noqa: E402
 
 testinfra_hosts = ["dx-ssh-daemon"]
@@ -97,6 +98,14 @@ def test_sshd_configuration_is_valid_and_key_only_for_listed_users(host):
 
 def test_listed_user_is_in_the_socket_group(host):
     assert "docker" in host.user("alice").groups
+
+
+@pytest.mark.parametrize("port", DOCKERD_TCP_PORTS)
+def test_ssh_mode_opens_no_tcp_port(host, port):
+    # docker over ssh reaches the unix socket through sshd; dockerd serves no TCP port for it.
+    assert_unix_socket_answers(host)
+    for address in daemon_addresses(host):
+        assert_refused(host, address, port)
 
 
 def _summary_rows(output):

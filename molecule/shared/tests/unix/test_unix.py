@@ -3,7 +3,10 @@
 import os
 import sys
 
+import pytest
+
 sys.path.insert(0, os.path.dirname(os.path.dirname(__file__)))
+from closed_ports import DOCKERD_TCP_PORTS, assert_refused, assert_unix_socket_answers, daemon_addresses  # noqa: E402
 from conftest import ping_command, run_as  # noqa: E402
 
 
@@ -48,10 +51,11 @@ def test_plain_http_ping_as_outsider_is_refused(host, hostvars):
     assert (result.rc, result.stderr.strip()) == (1, "PermissionError: [Errno 13] Permission denied")
 
 
-def test_no_tcp_port_is_listening_for_dockerd(host, exposure):
-    assert exposure["tcp_listeners"] == []
-    listening = host.run("ss -Hltnp")
-    assert "dockerd" not in listening.stdout
+@pytest.mark.parametrize("port", DOCKERD_TCP_PORTS)
+def test_tcp_and_tls_ports_refuse_the_clients_the_socket_serves(host, hostvars, port):
+    assert_unix_socket_answers(host, hostvars.get("dockerd_socket_path", "/run/docker.sock"))
+    for address in daemon_addresses(host):
+        assert_refused(host, address, port)
 
 
 def test_exposure_info_reports_unix_only_and_no_finding(exposure):
