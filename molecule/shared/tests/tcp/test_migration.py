@@ -16,7 +16,6 @@ from conftest import container_ip, daemon_ping  # noqa: E402
 
 OPERATOR = "dx-tcp-loopback"
 testinfra_hosts = [OPERATOR]
-PACKAGED_UNIT = "/lib/systemd/system/docker.service"
 
 
 def _other_host(request, name):
@@ -74,11 +73,14 @@ def test_the_packaged_files_are_as_the_package_installed_them(host):
     assert (result.rc, result.stdout, result.stderr) == (0, "", "")
     # The twin: dpkg does see an edit of the packaged unit (put back at once; systemd loads
     # the operator's copy, so the packaged file is not in use on this host).
+    # The unit as the package lists it: /lib/... on Debian 12, /usr/lib/... on Debian 13 (merged
+    # /usr), and dpkg names it by that path.
+    packaged_unit = host.check_output("dpkg -L docker.io | grep '/systemd/system/docker.service$'")
     backup = "/root/docker.service.dx-test"
-    assert host.run("cp -p %s %s && echo '# edited' >> %s" % (PACKAGED_UNIT, backup, PACKAGED_UNIT)).rc == 0
+    assert host.run("cp -p %s %s && echo '# edited' >> %s" % (packaged_unit, backup, packaged_unit)).rc == 0
     try:
         edited = host.run("dpkg --verify docker.io")
     finally:
-        assert host.run("mv %s %s" % (backup, PACKAGED_UNIT)).rc == 0
-    assert edited.stdout == "??5??????   %s\n" % PACKAGED_UNIT
+        assert host.run("mv %s %s" % (backup, packaged_unit)).rc == 0
+    assert edited.stdout == "??5??????   %s\n" % packaged_unit
     assert host.run("dpkg --verify docker.io").stdout == ""
