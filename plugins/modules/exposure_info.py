@@ -36,6 +36,46 @@ options:
         C(cert_expiring) (medium); an expired one gives C(cert_expired) (critical).
     type: int
     default: 30
+  files:
+    description:
+      - Paths whose state is returned in RV(files) (exists, owner, group, mode, sha256), so that
+        a caller can compare the files it manages with what it would write, in this one call.
+      - The content is never returned for these; see O(read_files).
+    type: list
+    elements: path
+    default: []
+  read_files:
+    description:
+      - Paths of public text files (certificates) whose content is returned in RV(files) as well.
+        Never list a private key.
+    type: list
+    elements: path
+    default: []
+  units:
+    description:
+      - Further systemd units whose state is returned in RV(units).
+    type: list
+    elements: str
+    default: []
+  groups:
+    description:
+      - Groups whose existence and members are returned in RV(groups).
+    type: list
+    elements: str
+    default: []
+  users:
+    description:
+      - Accounts whose existence, login shell and C(~/.ssh/authorized_keys) (public keys) are
+        returned in RV(users).
+    type: list
+    elements: str
+    default: []
+  addresses:
+    description:
+      - Return the host's fully qualified name and its IPv4 and IPv6 addresses in RV(addresses)
+        (what a server certificate names).
+    type: bool
+    default: false
 attributes:
   check_mode:
     support: full
@@ -340,6 +380,35 @@ pending:
       elements: str
       returned: always
       sample: []
+files:
+  description:
+    - Per path of O(files) and O(read_files), its state; C(content) only for O(read_files).
+  returned: always
+  type: dict
+  sample: {"/etc/docker/daemon.json": {"exists": true, "owner": "root", "group": "root", "mode": "0644",
+           "sha256": "9f86d0...", "directory": false}}
+units:
+  description: Per unit of O(units), its state as systemd reports it.
+  returned: always
+  type: dict
+  sample: {"dockerd-exposure-tcp.socket": {"load_state": "loaded", "active_state": "active",
+           "unit_file_state": "enabled", "need_daemon_reload": false, "listen": ["127.0.0.1:2375 (Stream)"]}}
+groups:
+  description: Per group of O(groups), whether it exists and its listed members.
+  returned: always
+  type: dict
+  sample: {"docker": {"exists": true, "members": ["alice"]}}
+users:
+  description: Per account of O(users), whether it exists, its shell, home and authorized keys (null when no file).
+  returned: always
+  type: dict
+  sample: {"alice": {"exists": true, "shell": "/bin/bash", "home": "/home/alice",
+           "authorized_keys": "ssh-ed25519 AAAAC3Nza... alice@laptop\n"}}
+addresses:
+  description: With O(addresses), the host's FQDN and addresses (loopback left out); else null.
+  returned: always
+  type: dict
+  sample: {"fqdn": "host1.example.org", "ipv4": ["192.0.2.7"], "ipv6": ["2001:db8::7"]}
 modes:
   description: Sorted subset of C(tcp), C(tls), C(unix) the host serves now.
   returned: always
@@ -365,8 +434,10 @@ findings:
 
 import datetime
 import grp
+import hashlib
 import os
 import pwd
+import socket as socketlib
 import stat
 import time
 
@@ -808,10 +879,102 @@ def gather(module):
     return facts
 
 
+UNIT_PROPERTIES = ("LoadState", "ActiveState", "UnitFileState", "NeedDaemonReload", "Listen")
+
+
+def _file_state(path, with_content):
+    """exists/owner/group/mode/sha256 of a managed file (content only for public files)."""
+    st = stat_path(path)
+    if st is None:
+        return {"exists": False}
+    state = {"exists": True, "owner": st["owner"], "group": st["group"], "mode": "%04o" % st["mode"],
+             "directory": os.path.isdir(path)}
+    if not state["directory"]:
+        data = read_bytes(path) or b""
+        state["sha256"] = hashlib.sha256(data).hexdigest()
+        if with_content:
+            state["content"] = data.decode("utf-8", "replace")
+    return state
+
+
+def _units_state(module, names):
+    systemctl = module.get_bin_path("systemctl")
+    result = {}
+    for name in names:
+        props = _systemctl_show(module, systemctl, name, UNIT_PROPERTIES) if systemctl else {}
+        result[name] = {
+            "load_state": parse.show_str(props, "LoadState"),
+            "active_state": parse.show_str(props, "ActiveState"),
+            "unit_file_state": parse.show_str(props, "UnitFileState") or None,
+            "need_daemon_reload": parse.show_str(props, "NeedDaemonReload") == "yes",
+            "listen": [value for value in props.get("Listen", []) if value],
+        }
+    return result
+
+
+def _groups_state(names):
+    result = {}
+    for name in names:
+        try:
+            entry = grp.getgrnam(name)
+        except KeyError:
+            result[name] = {"exists": False, "members": []}
+        else:
+            result[name] = {"exists": True, "members": sorted(entry.gr_mem)}
+    return result
+
+
+def _users_state(names):
+    result = {}
+    for name in names:
+        try:
+            entry = pwd.getpwnam(name)
+        except KeyError:
+            result[name] = {"exists": False}
+            continue
+        result[name] = {"exists": True, "shell": entry.pw_shell, "home": entry.pw_dir,
+                        "authorized_keys": read_text(os.path.join(entry.pw_dir, ".ssh", "authorized_keys"))}
+    return result
+
+
+def _addresses(module):
+    """What the setup module's network facts give for a certificate: FQDN, non-loopback addresses."""
+    ipv4, ipv6 = [], []
+    ip = module.get_bin_path("ip", opt_dirs=["/usr/sbin", "/sbin"])
+    if ip:
+        rc, out, _err = module.run_command([ip, "-o", "addr", "show"], environ_update={"LC_ALL": "C"})
+        if rc == 0:
+            for line in out.splitlines():
+                words = line.split()
+                for family, found in (("inet", ipv4), ("inet6", ipv6)):
+                    if family in words:
+                        address = words[words.index(family) + 1].split("/")[0]
+                        if address not in found and not address.startswith("127.") and address != "::1":
+                            found.append(address)
+    return {"fqdn": socketlib.getfqdn(), "ipv4": ipv4, "ipv6": ipv6}
+
+
+def gather_extra(module, facts):
+    params = module.params
+    reads = set(params["read_files"])
+    facts["files"] = {path: _file_state(path, path in reads) for path in list(params["files"]) + list(params["read_files"])}
+    facts["units"] = _units_state(module, params["units"])
+    facts["groups"] = _groups_state(params["groups"])
+    facts["users"] = _users_state(params["users"])
+    facts["addresses"] = _addresses(module) if params["addresses"] else None
+    return facts
+
+
 def main():
     module = AnsibleModule(
         argument_spec={
             "cert_warning_days": {"type": "int", "default": 30},
+            "files": {"type": "list", "elements": "path", "default": []},
+            "read_files": {"type": "list", "elements": "path", "default": []},
+            "units": {"type": "list", "elements": "str", "default": []},
+            "groups": {"type": "list", "elements": "str", "default": []},
+            "users": {"type": "list", "elements": "str", "default": []},
+            "addresses": {"type": "bool", "default": False},
         },
         supports_check_mode=True,
     )
@@ -820,7 +983,7 @@ def main():
                              "expiry that should raise cert_expiring, e.g. 30."
                              % module.params["cert_warning_days"])
     try:
-        facts = gather(module)
+        facts = gather_extra(module, gather(module))
     except ReadError as exc:
         module.fail_json(
             msg="exposure_info could not read %s (%s); run it as root (become: true) so that it "
