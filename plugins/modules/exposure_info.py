@@ -76,6 +76,12 @@ options:
         (what a server certificate names).
     type: bool
     default: false
+  validation:
+    description:
+      - Also return what the validation of dockerd.exposure reads before any change, in this one
+        call - RV(service_drop_ins), RV(getent_passwd), RV(getent_group) and RV(distribution).
+    type: bool
+    default: false
 attributes:
   check_mode:
     support: full
@@ -409,6 +415,32 @@ addresses:
   returned: always
   type: dict
   sample: {"fqdn": "host1.example.org", "ipv4": ["192.0.2.7"], "ipv6": ["2001:db8::7"]}
+service_drop_ins:
+  description:
+    - With O(validation), the content of each drop-in of docker.service (RV(service.drop_in_paths)); else null.
+  returned: always
+  type: dict
+  sample: {"/etc/systemd/system/docker.service.d/override.conf": "[Service]\nExecStart=\n..."}
+getent_passwd:
+  description:
+    - With O(validation), the account database as ansible.builtin.getent returns it (name to the
+      fields after it - password, UID, GID, GECOS, home, shell); else null.
+  returned: always
+  type: dict
+  sample: {"alice": ["x", "1000", "1000", "", "/home/alice", "/bin/bash"]}
+getent_group:
+  description:
+    - With O(validation), the group database as ansible.builtin.getent returns it (name to
+      password, GID, comma-separated members); else null.
+  returned: always
+  type: dict
+  sample: {"docker": ["x", "998", "alice,bob"]}
+distribution:
+  description:
+    - With O(validation), the distribution as the setup module names it (read from /etc/os-release); else null.
+  returned: always
+  type: dict
+  sample: {"distribution": "Debian", "distribution_major_version": "12"}
 modes:
   description: Sorted subset of C(tcp), C(tls), C(unix) the host serves now.
   returned: always
@@ -954,6 +986,44 @@ def _addresses(module):
     return {"fqdn": socketlib.getfqdn(), "ipv4": ipv4, "ipv6": ipv6}
 
 
+def _getent_passwd():
+    return dict((e.pw_name, [e.pw_passwd, str(e.pw_uid), str(e.pw_gid), e.pw_gecos, e.pw_dir,
+                             e.pw_shell]) for e in pwd.getpwall())
+
+
+def _getent_group():
+    return dict((e.gr_name, [e.gr_passwd, str(e.gr_gid), ",".join(e.gr_mem)]) for e in grp.getgrall())
+
+
+# The names the setup module gives the distributions whose os-release ID differs in case only.
+DISTRIBUTION_NAMES = {"debian": "Debian", "ubuntu": "Ubuntu", "centos": "CentOS", "fedora": "Fedora"}
+
+
+def _distribution():
+    """ID and VERSION_ID of /etc/os-release, named as the setup module does (Debian, 12)."""
+    values = {}
+    for line in (read_text("/etc/os-release") or "").splitlines():
+        key, sep, value = line.partition("=")
+        if sep:
+            values[key.strip()] = value.strip().strip('"').strip("'")
+    ident = values.get("ID", "")
+    return {"distribution": DISTRIBUTION_NAMES.get(ident, ident.capitalize()) or None,
+            "distribution_major_version": values.get("VERSION_ID", "").split(".")[0] or None}
+
+
+def gather_validation(module, facts):
+    """What validation reads besides the plan: the other drop-ins, accounts, distribution."""
+    if not module.params["validation"]:
+        for key in ("service_drop_ins", "getent_passwd", "getent_group", "distribution"):
+            facts[key] = None
+        return facts
+    facts["service_drop_ins"] = dict((path, read_text(path)) for path in (facts.get("service") or {}).get("drop_in_paths") or [])
+    facts["getent_passwd"] = _getent_passwd()
+    facts["getent_group"] = _getent_group()
+    facts["distribution"] = _distribution()
+    return facts
+
+
 def gather_extra(module, facts):
     params = module.params
     reads = set(params["read_files"])
@@ -975,6 +1045,7 @@ def main():
             "groups": {"type": "list", "elements": "str", "default": []},
             "users": {"type": "list", "elements": "str", "default": []},
             "addresses": {"type": "bool", "default": False},
+            "validation": {"type": "bool", "default": False},
         },
         supports_check_mode=True,
     )
@@ -983,7 +1054,7 @@ def main():
                              "expiry that should raise cert_expiring, e.g. 30."
                              % module.params["cert_warning_days"])
     try:
-        facts = gather_extra(module, gather(module))
+        facts = gather_validation(module, gather_extra(module, gather(module)))
     except ReadError as exc:
         module.fail_json(
             msg="exposure_info could not read %s (%s); run it as root (become: true) so that it "

@@ -36,8 +36,8 @@ def test_rollover_choices_match_the_validation():
     spec = _load(TLS, "meta", "argument_specs.yml")["argument_specs"]["main"]["options"]["dockerd_tls_ca_rollover"]
     assert spec["choices"] == ["none", "introduce", "switch", "finish"]
     assert spec["default"] == "none"
-    with open(os.path.join(TLS, "tasks", "validate.yml")) as f:
-        assert "dockerd_tls_ca_rollover in ['none', 'introduce', 'switch', 'finish']" in f.read()
+    from ansible_collections.dockerd.exposure.plugins.module_utils import _validate
+    assert list(_validate.ROLLOVER_PHASES) == spec["choices"]
 
 
 def test_every_task_touching_a_ca_key_runs_on_the_controller():
@@ -71,6 +71,8 @@ def test_rotate_rolls_out_like_expose():
     for book in (rotate, expose):
         imports = [t["ansible.builtin.import_tasks"] for p in book for t in p.get("pre_tasks", []) + p.get("tasks", [])
                    if "ansible.builtin.import_tasks" in t]
+        assert imports == ["tasks/batch_size.yml", "tasks/rollout.yml", "tasks/endpoint_checks.yml", "tasks/summary.yml"]
         # The rollout knobs are checked in the validation play, before serial reads them.
-        assert imports == ["tasks/rollout_knobs.yml", "tasks/batch_size.yml", "tasks/rollout.yml",
-                           "tasks/endpoint_checks.yml", "tasks/summary.yml"]
+        validation = [t for t in book[0]["tasks"] if "dockerd.exposure.validate" in t]
+        assert len(validation) == 1 and "rollout" in (validation[0]["dockerd.exposure.validate"] or {}).get(
+            "checks", ["rollout"])
