@@ -29,7 +29,11 @@ def _role_defaults():
     for role in ROLES:
         path = os.path.join(ROLES_DIR, role, "defaults", "main.yml")
         if os.path.exists(path):
-            defaults.update(loader.load_from_file(path) or {})
+            try:
+                # ansible-core 2.19 templates only trusted strings: a role's defaults are.
+                defaults.update(loader.load_from_file(path, trusted_as_template=True) or {})
+            except TypeError:  # ansible-core < 2.19 has no trust and templates every string
+                defaults.update(loader.load_from_file(path) or {})
     return defaults
 
 
