@@ -24,7 +24,7 @@ description:
   - For TLS endpoints, reports the server certificate and optionally runs negative
     O(probes) on raw connections (no client certificate, a client certificate from a foreign
     CA, plain HTTP); each of them must be refused by the daemon.
-  - With O(endpoints), checks several endpoints in one call and returns RV(results) per name,
+  - With O(endpoints), checks several endpoints in one call and returns RV(checks) per name,
     so that a playbook makes one call per place it dials from (the daemon host, the controller).
   - "Read-only. Checks of V(unix://) and loopback V(tcp://) run on the daemon host itself;
     remote, TLS-with-client-certificate and V(ssh://) checks usually run on the controller
@@ -69,13 +69,13 @@ options:
       - Several endpoints to check in one call, each with a O(endpoints[].name) and the options
         of one check; an option an entry leaves out takes the module's top-level value.
       - The task fails when any of them does not behave as its O(endpoints[].expect) says; every
-        entry is still checked and reported in RV(results).
+        entry is still checked and reported in RV(checks).
       - Mutually exclusive with O(docker_host).
     type: list
     elements: dict
     suboptions:
       name:
-        description: The key of this check in RV(results); unique.
+        description: The key of this check in RV(checks); unique.
         type: str
         required: true
       docker_host:
@@ -263,11 +263,11 @@ EXAMPLES = r"""
 - name: Show each result
   ansible.builtin.debug:
     msg: "{{ item.key }}: {{ item.value.msg }}"
-  loop: "{{ local_checks.results | dict2items }}"
+  loop: "{{ local_checks.checks | dict2items }}"
 """
 
 RETURN = r"""
-results:
+checks:
   description:
     - With O(endpoints), the result of each entry by its name, each with the keys a single
       check returns (RV(endpoint), RV(passed), RV(outcome), RV(msg), ...).
@@ -897,7 +897,7 @@ def main():
         results[entry['name']] = result
         if problems:
             failing.append('%s: %s' % (entry['name'], result['msg']))
-    answer = dict(changed=False, results=results, passed=not failing,
+    answer = dict(changed=False, checks=results, passed=not failing,
                   ssh_host_keys=read_host_keys(params['read_ssh_host_keys']))
     if failing:
         module.fail_json(msg=' '.join(failing), **answer)

@@ -661,11 +661,11 @@ def test_main_batch_reports_each_endpoint_by_name(capsys, unix_dockerd, tmp_path
         dict(name='unix', docker_host='unix://' + unix_dockerd),
         dict(name='gone', docker_host=missing, expect='refused')]))
     assert result['rc'] == 0 and result['passed'] is True
-    assert sorted(result['results']) == ['gone', 'unix']
-    assert result['results']['unix']['outcome'] == 'reachable'
-    assert result['results']['unix']['endpoint'] == 'unix://' + unix_dockerd
-    assert (result['results']['gone']['outcome'], result['results']['gone']['reason']) == ('refused', 'no_socket')
-    assert result['results']['gone']['passed'] is True
+    assert sorted(result['checks']) == ['gone', 'unix']
+    assert result['checks']['unix']['outcome'] == 'reachable'
+    assert result['checks']['unix']['endpoint'] == 'unix://' + unix_dockerd
+    assert (result['checks']['gone']['outcome'], result['checks']['gone']['reason']) == ('refused', 'no_socket')
+    assert result['checks']['gone']['passed'] is True
     assert result['msg'] == '2 endpoint(s) behaved as expected: unix, gone.'
 
 
@@ -675,9 +675,9 @@ def test_main_batch_fails_with_the_failing_names_and_keeps_the_others(capsys, un
         dict(name='unix', docker_host='unix://' + unix_dockerd, expect='refused'),
         dict(name='gone', docker_host=missing, expect='refused')]))
     assert result['rc'] == 1 and result['passed'] is False
-    assert result['msg'] == 'unix: ' + result['results']['unix']['msg']
-    assert result['results']['unix']['passed'] is False
-    assert result['results']['gone']['passed'] is True
+    assert result['msg'] == 'unix: ' + result['checks']['unix']['msg']
+    assert result['checks']['unix']['passed'] is False
+    assert result['checks']['gone']['passed'] is True
 
 
 def test_main_batch_parameter_error_stays_with_its_entry(capsys, unix_dockerd):
@@ -685,22 +685,22 @@ def test_main_batch_parameter_error_stays_with_its_entry(capsys, unix_dockerd):
         dict(name='unix', docker_host='unix://' + unix_dockerd),
         dict(name='bad', docker_host='unix:///x.sock', probes=['plain_http'])]))
     assert result['rc'] == 1
-    assert result['results']['unix']['passed'] is True
-    assert result['results']['bad']['msg'].startswith('probes (plain_http) only apply to a TLS endpoint')
-    assert result['msg'] == 'bad: ' + result['results']['bad']['msg']
+    assert result['checks']['unix']['passed'] is True
+    assert result['checks']['bad']['msg'].startswith('probes (plain_http) only apply to a TLS endpoint')
+    assert result['msg'] == 'bad: ' + result['checks']['bad']['msg']
 
 
 def test_main_batch_entries_inherit_the_top_level_options(capsys, tmp_path):
     result = run_main(capsys, dict(expect='refused', endpoints=[
         dict(name='gone', docker_host='unix://' + str(tmp_path / 'nope.sock'))]))
-    assert result['rc'] == 0 and result['results']['gone']['outcome'] == 'refused'
+    assert result['rc'] == 0 and result['checks']['gone']['outcome'] == 'refused'
 
 
 def test_main_batch_reads_ssh_host_keys(capsys, tmp_path):
     key = tmp_path / 'ssh_host_ed25519_key.pub'
     key.write_text('ssh-ed25519 AAAAC3Nza root@host1\n')
     result = run_main(capsys, dict(endpoints=[], read_ssh_host_keys=[str(key), str(tmp_path / 'none.pub')]))
-    assert result['rc'] == 0 and result['results'] == {}
+    assert result['rc'] == 0 and result['checks'] == {}
     assert result['ssh_host_keys'] == ['ssh-ed25519 AAAAC3Nza']
     assert result['msg'] == 'No endpoint to check.'
 
@@ -714,3 +714,4 @@ def test_main_batch_reads_ssh_host_keys(capsys, tmp_path):
 def test_main_batch_parameter_errors(capsys, args, needle):
     result = run_main(capsys, args)
     assert result['rc'] == 1 and needle in result['msg']
+
