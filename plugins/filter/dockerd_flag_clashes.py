@@ -14,7 +14,7 @@ description:
     daemon.json, and returns the daemon.json keys that the command line also sets as flags,
     in the order of the flags. dockerd refuses to start with such a pair ("the following
     directives are specified both as a flag and in the configuration file").
-  - Uses the same flag table as M(dockerd.exposure.exposure_info): C(-H) is C(hosts),
+  - Uses the same flag table as M(dockerd.exposure.exposure_info); C(-H) is C(hosts),
     C(--label) is C(labels), C(--default-address-pool) is C(default-address-pools) and so on;
     C(runtimes) never clashes (dockerd merges it with C(--add-runtime)).
 options:

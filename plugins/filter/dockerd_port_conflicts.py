@@ -11,9 +11,9 @@ version_added: 0.1.0
 author: dockerd.exposure developers
 description:
   - Takes the lines of C(ss -H -l -t -n -p) and the ports a restart makes listen, and returns
-    one sentence per listener that would keep one of them from binding: same port, an
+    one sentence per listener that would keep one of them from binding (same port, an
     overlapping address (a wildcard takes every address) and a process that is not one of
-    the allowed owners (or that ss cannot name).
+    the allowed owners, or that ss cannot name).
 options:
   _input:
     description: The output lines of C(ss -H -l -t -n -p).

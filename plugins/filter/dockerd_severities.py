@@ -11,7 +11,7 @@ version_added: 0.1.0
 author: dockerd.exposure developers
 description:
   - Returns the input list followed by the severities M(dockerd.exposure.exposure_info) gives its
-    findings, lowest first (C(info), C(low), C(medium), C(high), C(critical)): the one list the
+    findings, lowest first (C(info), C(low), C(medium), C(high), C(critical)), the one list the
     audit's gate choices, report and module share.
 options:
   _input:
