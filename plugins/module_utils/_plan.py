@@ -26,6 +26,8 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
 from ansible_collections.dockerd.exposure.plugins.module_utils._cmdline import exec_start
+from ansible_collections.dockerd.exposure.plugins.module_utils._endpoints import host_port
+from ansible_collections.dockerd.exposure.plugins.module_utils._ip import is_ip_address
 
 SOCKET_DROPIN = "/etc/systemd/system/docker.socket.d/50-dockerd-exposure.conf"
 SERVICE_DROPIN = "/etc/systemd/system/docker.service.d/50-dockerd-exposure.conf"
@@ -53,9 +55,8 @@ def sha256(text):
 
 
 def listen_address(address, port):
-    """ListenStream= form: IPv6 addresses in brackets."""
-    address = str(address)
-    return "%s:%s" % ("[%s]" % address if ":" in address else address, int(port))
+    """ListenStream= form (IPv6 in brackets): the endpoints' one rule."""
+    return host_port(address, int(port))
 
 
 def modes(v):
@@ -383,15 +384,8 @@ SAN_PREFIX_RE = re.compile(r"(?i)^(IP|DNS):")
 
 
 def is_ip(text):
-    """An IPv4 or IPv6 address a certificate can hold (no zone, no leading zeros)."""
-    text = str(text)
-    if "%" in text:
-        return False
-    try:
-        ipaddress.ip_address(text)
-    except ValueError:
-        return False
-    return True
+    """An IPv4 or IPv6 address a certificate can hold: the collection's one IP rule."""
+    return is_ip_address(str(text))
 
 
 def server_sans(v, addresses):
