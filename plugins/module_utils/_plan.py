@@ -719,11 +719,19 @@ def fleet_table(plans, hosts, batch):
                 rows.append("%-20s %-5s %s" % (host, number, "no plan (the host could not be read)"))
                 continue
             ends = summary["endpoints"]
-            changes = summary["changes"]
+            changes = [_short(c) for c in summary["changes"]] or ["none (converged)"]
             rows.append("%-20s %-5s %-8s %-8s %-8s %-8s %-8s %s" % (
                 host, number, ends["unix"], ends["tcp"], ends["tls"], ends["ssh"],
-                "yes" if summary["restart"] else "no", "; ".join(changes) if changes else "none (converged)"))
+                "yes" if summary["restart"] else "no", changes[0]))
+            rows += ["%-70s %s" % ("", change) for change in changes[1:]]
     return rows
+
+
+def _short(change):
+    """A change as the table shows it: the well-known directories left out."""
+    for prefix in ("/etc/systemd/system/", "/etc/docker/"):
+        change = change.replace(prefix, "")
+    return change
 
 
 def host_plan(v, state, controller):

@@ -216,5 +216,9 @@ def test_the_fleet_table_shows_batch_endpoints_restart_and_changes():
     decided = plan.host_plan(v, state, {"files": {}, "exists": {}, "now": NOW})
     rows = plan.fleet_table({"d1": decided}, ["d1", "d2"], 1)
     assert rows[1].split()[:7] == ["d1", "1", "stays", "opens", "off", "off", "no"]
-    assert rows[1].endswith("the plain TCP socket does not listen on 127.0.0.1:2375 (Stream)")
+    assert rows[1].endswith(" the plain TCP socket does not listen on 127.0.0.1:2375 (Stream)")
     assert rows[2].split()[:2] == ["d2", "2"] and "no plan" in rows[2]
+    state["files"].pop(plan.TCP_SOCKET_UNIT)
+    rows = plan.fleet_table({"d1": plan.host_plan(v, state, {"files": {}, "exists": {}, "now": NOW})}, ["d1"], None)
+    assert rows[1].endswith(" dockerd-exposure-tcp.socket is created")
+    assert rows[2] == " " * 71 + "the plain TCP socket does not listen on 127.0.0.1:2375 (Stream)"
