@@ -118,7 +118,8 @@ lab-destroy: venv
 	@$(BIN)/ansible-playbook playbooks/lab.yml -e dockerd_lab_state=absent
 
 # Measurements on a lab of its own (replaces `make lab`, removed at the end); not in `make test`.
-# Knobs: BENCH_SIZES="1 2 4 8" BENCH_CALLS=20 BENCH_BUDGET=1500 (docs/benchmark.md).
+# Knobs: BENCH_PARTS="compare scale" BENCH_HOSTS=3 BENCH_SIZES="1 8" BENCH_FORKS=8 BENCH_BUDGET=2400
+# (docs/benchmark.md); the quick run: BENCH_HOSTS=3 BENCH_PARTS=compare make bench.
 bench: venv image
 	@$(BIN)/python tools/bench/bench.py
 

@@ -12,35 +12,10 @@ from __future__ import annotations
 
 import shlex
 
-_HOST_FLAGS = ("-H", "--host")
+# The one -H parser, shared with exposure_info.
+from ansible_collections.dockerd.exposure.plugins.module_utils._dockerd_flags import split_hosts
 
-
-def split_hosts(argv):
-    """Return (hosts, rest): the -H/--host values of ``argv[1:]`` and every other argument."""
-    hosts, rest = [], []
-    args = list(argv[1:])
-    i = 0
-    while i < len(args):
-        arg = args[i]
-        if arg in _HOST_FLAGS:
-            if i + 1 < len(args):
-                hosts.append(args[i + 1])
-            i += 2
-            continue
-        matched = False
-        for flag in _HOST_FLAGS:
-            if arg.startswith(flag + "="):
-                hosts.append(arg[len(flag) + 1:])
-                matched = True
-            elif flag == "-H" and arg.startswith("-H") and len(arg) > 2 and not arg.startswith("--"):
-                hosts.append(arg[2:])
-                matched = True
-            if matched:
-                break
-        if not matched:
-            rest.append(arg)
-        i += 1
-    return hosts, rest
+__all__ = ["exec_start", "split_hosts"]
 
 
 def exec_start(packaged_argv, dockerd_path=None, hosts=("fd://",)):

@@ -11,9 +11,12 @@ from __future__ import annotations
 
 import json
 
-# Keys dockerd also accepts as flags; set in both places it refuses to start:
-# "the following directives are specified both as a flag and in the configuration file".
-FLAG_CLASHES = ("hosts",)
+from ansible_collections.dockerd.exposure.plugins.module_utils._dockerd_flags import daemon_json_key
+
+# The keys of the flags every docker.service ExecStart the daemon role writes carries
+# (-H fd://): set in daemon.json too, dockerd refuses to start with "the following
+# directives are specified both as a flag and in the configuration file".
+FLAG_CLASHES = (daemon_json_key("host"),)
 
 
 class DaemonJsonError(ValueError):

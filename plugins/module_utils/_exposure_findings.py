@@ -308,3 +308,139 @@ def _as_list(value):
     if isinstance(value, list):
         return value
     return [value]
+
+
+# ---------------------------------------------------------------- audit report
+# playbooks/audit.yml: exposure_info's findings plus the audit's own, per host and for the
+# whole run, and the gate (dockerd_audit_fail_severity). docs/audit.md describes the format.
+
+GATE_NONE = "none"
+SERVED_MODES = ("tcp", "tls", "unix")
+_NOT_AUDITED_FIX = ("Make the host reachable (ansible HOST -m ping) and readable as root (become), "
+                    "then rerun playbooks/audit.yml.")
+_ENDPOINT_FAILED_FIX = ("Rerun playbooks/expose.yml for this host (it restores the configured endpoints and "
+                        "checks them), or fix what the message names.")
+_MODES_DIFFER_FIX = "Rerun playbooks/expose.yml for this host, or change dockerd_expose to what it should serve."
+
+
+def failing_severities(gate):
+    """The severities that fail the run: the gate and every one above it (none for "none")."""
+    if gate == GATE_NONE:
+        return []
+    return list(SEVERITIES[_RANK[gate]:])
+
+
+def _truncate(text, length=400, end="...", leeway=5):
+    # Jinja's truncate(400), as the report has always cut a host's error.
+    if len(text) <= length + leeway:
+        return text
+    return text[:length - len(end)].rsplit(" ", 1)[0] + end
+
+
+def audit_endpoint(row):
+    """One endpoint row of tasks/endpoint_checks.yml ({mode, check}) as the report shows it."""
+    check = row.get("check") or {}
+    if check.get("skipped"):
+        result = "skipped"
+    else:
+        result = "ok" if check.get("passed") else "FAILED"
+    endpoint = {
+        "mode": row["mode"], "endpoint": check.get("endpoint"),
+        "expect": "refused" if row["mode"].endswith("(off)") else "reachable",
+        "result": result, "outcome": check.get("outcome"), "reason": check.get("reason"),
+        "latency_ms": check.get("latency_ms"), "server_version": check.get("server_version"),
+        "api_version": check.get("api_version"), "msg": check.get("msg"),
+    }
+    for key in ("probes", "peer_certificate"):
+        if key in check:
+            endpoint[key] = check[key]
+    return endpoint
+
+
+def audit_host(host, expected, info, results, address):
+    """One host of the report: its state, endpoints and findings (the audit's and exposure_info's).
+
+    expected: dockerd_expose; info: exposure_info's result ({} when it did not run);
+    results: the endpoint rows, None when the checks did not run.
+    """
+    info = info or {}
+    audited = results is not None and "findings" in info
+    found = []
+    endpoints = []
+    if not audited:
+        reason = info.get("msg", "its checks did not run (see the run output).")
+        found.append({"id": "not_audited", "severity": "high", "source": "audit",
+                      "message": "The audit could not read this host: %s" % _truncate(("%s" % reason).strip()),
+                      "fix": _NOT_AUDITED_FIX})
+    for row in (results or []) if audited else []:
+        endpoint = audit_endpoint(row)
+        endpoints.append(endpoint)
+        if endpoint["result"] == "FAILED":
+            check = row.get("check") or {}
+            found.append({"id": "endpoint_failed", "severity": "high", "source": "audit",
+                          "message": "%s endpoint %s: %s" % (row["mode"], check.get("endpoint", "-"),
+                                                             check.get("msg", "no result")),
+                          "fix": _ENDPOINT_FAILED_FIX})
+    expected_served = sorted(m for i, m in enumerate(expected) if m in SERVED_MODES and m not in expected[:i])
+    if "modes" in info and expected_served != sorted(info["modes"]):
+        found.append({"id": "modes_differ", "severity": "medium", "source": "audit",
+                      "message": "The host serves %s while dockerd_expose asks for %s." % (
+                          ", ".join(info["modes"]) or "nothing", ", ".join(expected_served) or "nothing"),
+                      "fix": _MODES_DIFFER_FIX})
+    found += [dict(f, source="exposure_info") for f in info.get("findings") or []]
+    findings = []
+    for severity in reversed(SEVERITIES):
+        for f in sorted((f for f in found if f.get("severity") == severity), key=lambda f: f["id"]):
+            findings.append(dict(f, host=host, line="%s: [%s] %s: %s" % (host, f["severity"], f["id"], f["message"])))
+    service, socket = info.get("service"), info.get("socket")
+    return {
+        "host": host,
+        "address": address,
+        "audited": audited,
+        "modes_expected": expected,
+        "modes_served": info.get("modes"),
+        "docker_version": info.get("docker_version"),
+        "listeners": {"unix": info.get("unix_sockets", []), "tcp": info.get("tcp_listeners", []),
+                      "hosts": info.get("hosts", [])},
+        "drop_ins": {"docker.service": service.get("drop_in_paths", []) if service is not None else [],
+                     "docker.socket": socket.get("drop_in_paths", []) if socket is not None else []},
+        "service": {"active_state": service.get("active_state"), "exec_start": service.get("exec_start", [])}
+        if service is not None else None,
+        "socket": {"active_state": socket.get("active_state"), "listen": socket.get("listen", []),
+                   "socket_mode": socket.get("socket_mode"), "socket_user": socket.get("socket_user"),
+                   "socket_group": socket.get("socket_group")} if socket is not None else None,
+        "daemon_json": info.get("daemon_json"),
+        "tls": info.get("tls"),
+        "pending": info.get("pending"),
+        "endpoints": endpoints,
+        "findings": findings,
+    }
+
+
+def audit_report(hosts, generated, gate):
+    """The whole report from audit_host()'s hosts, and the findings that fail the gate.
+
+    Returns (report, offending); report["summary"] says whether the gate passed.
+    """
+    counts = dict((sev, 0) for sev in reversed(SEVERITIES))
+    for host in hosts:
+        for f in host["findings"]:
+            counts[f["severity"]] += 1
+    failing = failing_severities(gate)
+    offending = [f for host in hosts for f in host["findings"] if f["severity"] in failing]
+    report = {
+        "generated": generated,
+        "fail_severity": gate,
+        "severities": list(SEVERITIES),
+        "summary": {
+            "hosts": len(hosts),
+            "endpoints": sum(len(h["endpoints"]) for h in hosts),
+            "endpoints_failed": sum(1 for h in hosts for e in h["endpoints"] if e["result"] == "FAILED"),
+            "findings": counts,
+            "findings_total": sum(counts.values()),
+            "gate": "failed" if offending else "passed",
+            "offending": len(offending),
+        },
+        "hosts": hosts,
+    }
+    return report, offending

@@ -19,6 +19,13 @@ import json
 import re
 import shlex
 
+# dockerd flags: one parser and one clash table for every caller.
+from ansible_collections.dockerd.exposure.plugins.module_utils._dockerd_flags import (  # noqa: F401
+    clashes as flag_clashes,
+    parse_args as parse_dockerd_args,
+    parse_go_bool,
+)
+
 # Properties exposure_info asks systemd for. The order does not matter: systemctl prints
 # properties in its own order, not in the order they were asked for.
 SERVICE_PROPERTIES = (
@@ -43,36 +50,6 @@ DEFAULT_CERT_DIR = "/root/.docker"
 TCP_LISTEN = "0A"
 # /proc/net/unix Flags column: __SO_ACCEPTCON, set on listening sockets.
 UNIX_ACCEPTCON = 0x10000
-
-# Flags whose daemon.json key differs from the flag name (dockerd "named options"). Any
-# other long flag conflicts with the daemon.json key of the same name.
-NAMED_OPTION_KEYS = {
-    "host": "hosts",
-    "label": "labels",
-    "storage-opt": "storage-opts",
-    "insecure-registry": "insecure-registries",
-    "registry-mirror": "registry-mirrors",
-    "exec-opt": "exec-opts",
-    "log-opt": "log-opts",
-    "dns-opt": "dns-opts",
-    "default-ulimit": "default-ulimits",
-    "authorization-plugin": "authorization-plugins",
-}
-# daemon.json keys dockerd accepts next to the same flag (no "specified both" error).
-NO_CLASH_KEYS = frozenset(["runtimes"])
-# One-letter flags of dockerd and the long name they stand for.
-SHORT_FLAGS = {
-    "H": "host", "D": "debug", "G": "group", "l": "log-level", "s": "storage-driver",
-    "b": "bridge", "p": "pidfile", "g": "graph",
-}
-# Flags that never take a separate value (Go booleans: only --flag or --flag=value).
-BOOL_FLAGS = frozenset([
-    "tls", "tlsverify", "debug", "D", "experimental", "live-restore", "icc", "ip-forward",
-    "ip-masq", "iptables", "ip6tables", "ipv6", "userland-proxy", "selinux-enabled",
-    "no-new-privileges", "init", "raw-logs", "validate", "version", "v", "help",
-    "rootless", "disable-legacy-registry", "userns-remap-disabled",
-])
-
 
 # ---------------------------------------------------------------- systemctl show
 
@@ -400,89 +377,7 @@ def daemon_json_hosts(content):
     return []
 
 
-# ---------------------------------------------------------------- dockerd argv
-
-
-def parse_go_bool(value):
-    """Go's strconv.ParseBool, as dockerd's boolean flags use it; None when invalid."""
-    if value in ("1", "t", "T", "TRUE", "true", "True"):
-        return True
-    if value in ("0", "f", "F", "FALSE", "false", "False"):
-        return False
-    return None
-
-
-def parse_dockerd_args(argv):
-    """Extract what matters for exposure from a dockerd argv (binary first).
-
-    Returns {hosts, tls, tlsverify, tlscacert, tlscert, tlskey, config_file, flags}:
-    hosts in order; tls/tlsverify None when not given, else the boolean; the file flags
-    None when not given; flags is the list of daemon.json keys the flags given correspond
-    to (for dockerd's "specified both as a flag and in the configuration file" check).
-    Accepts ``--flag value``, ``--flag=value``, ``-H value``, ``-H=value`` and ``-Hvalue``.
-    """
-    result = {"hosts": [], "tls": None, "tlsverify": None, "tlscacert": None,
-              "tlscert": None, "tlskey": None, "config_file": None, "flags": []}
-    args = list(argv or [])[1:]
-    index = 0
-
-    def note_flag(name):
-        key = NAMED_OPTION_KEYS.get(name, name)
-        if key not in result["flags"]:
-            result["flags"].append(key)
-
-    while index < len(args):
-        arg = args[index]
-        index += 1
-        if arg == "--":
-            break
-        name = value = None
-        if arg.startswith("--"):
-            name = arg[2:]
-            if "=" in name:
-                name, value = name.split("=", 1)
-        elif arg.startswith("-") and len(arg) > 1:
-            short = arg[1]
-            name = SHORT_FLAGS.get(short, short)
-            rest = arg[2:]
-            if rest.startswith("="):
-                value = rest[1:]
-            elif rest:
-                if short in ("H", "G", "l", "s", "b", "p", "g"):
-                    value = rest
-                # else: a cluster of boolean shorthands such as -D; nothing we need.
-        else:
-            continue
-        if not name:
-            continue
-        note_flag(name)
-        if name in BOOL_FLAGS:
-            if name in ("tls", "tlsverify"):
-                result[name] = True if value is None else parse_go_bool(value)
-            continue
-        if value is None:
-            # A following word that looks like a flag is not taken as the value: that keeps
-            # a boolean flag this list does not know (--cri-containerd -H ...) from hiding
-            # the next -H.
-            if index < len(args) and not args[index].startswith("-"):
-                value = args[index]
-                index += 1
-            else:
-                value = ""
-        if name == "host":
-            result["hosts"].append(value)
-        elif name in ("tlscacert", "tlscert", "tlskey"):
-            result[name] = value
-        elif name == "config-file":
-            result["config_file"] = value
-    return result
-
-
-def flag_clashes(flag_keys, content):
-    """daemon.json keys that are also given as flags (dockerd refuses to start)."""
-    if not isinstance(content, dict):
-        return []
-    return [key for key in flag_keys if key in content and key not in NO_CLASH_KEYS]
+# ---------------------------------------------------------------- flags and daemon.json
 
 
 def _json_bool(content, key):
@@ -679,6 +574,38 @@ def parse_proc_net_unix_listening(text):
         if flags & UNIX_ACCEPTCON and path.startswith("/") and path not in paths:
             paths.append(path)
     return paths
+
+
+_SS_LOCAL_RE = re.compile(r"^\S+\s+\S+\s+\S+\s+(\S+):(\d+)\s")
+_SS_PROCESS_RE = re.compile(r'\("([^"]*)",pid=(\d+)')
+
+
+def parse_ss_listeners(lines):
+    """``ss -H -l -t -n -p`` lines into [{local, address, port, processes: [(name, pid)]}].
+
+    ``local`` is the address as ss prints it (``[::]``, ``*``, ``127.0.0.1``, ``[fe80::1]%eth0``),
+    ``address`` the same without brackets and zone. ``processes`` is empty when ss cannot
+    name the owner (another network namespace, or no root).
+    """
+    result = []
+    for line in lines or []:
+        match = _SS_LOCAL_RE.search(line)
+        if not match:
+            continue
+        address = re.sub(r"%.*$", "", match.group(1))
+        address = re.sub(r"^\[(.*)\]$", r"\1", address)
+        result.append({"local": match.group(1), "address": address, "port": int(match.group(2)),
+                       "processes": [(name, int(pid)) for name, pid in _SS_PROCESS_RE.findall(line)]})
+    return result
+
+
+def addresses_overlap(have, want):
+    """Whether a listener on ``have`` keeps a new one on ``want`` (same port) from binding.
+
+    A wildcard (``*``, ``::``) takes every address; ``0.0.0.0`` every IPv4 address.
+    """
+    return (have == want or have in ("*", "::") or want in ("*", "::")
+            or (have == "0.0.0.0" and ":" not in want) or (want == "0.0.0.0" and ":" not in have))
 
 
 def parse_socket_inode(link):

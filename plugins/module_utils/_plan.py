@@ -26,6 +26,8 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
 from ansible_collections.dockerd.exposure.plugins.module_utils._cmdline import exec_start
+from ansible_collections.dockerd.exposure.plugins.module_utils._endpoints import host_port
+from ansible_collections.dockerd.exposure.plugins.module_utils._ip import is_ip_address
 
 SOCKET_DROPIN = "/etc/systemd/system/docker.socket.d/50-dockerd-exposure.conf"
 SERVICE_DROPIN = "/etc/systemd/system/docker.service.d/50-dockerd-exposure.conf"
@@ -53,9 +55,8 @@ def sha256(text):
 
 
 def listen_address(address, port):
-    """ListenStream= form: IPv6 addresses in brackets."""
-    address = str(address)
-    return "%s:%s" % ("[%s]" % address if ":" in address else address, int(port))
+    """ListenStream= form (IPv6 in brackets): the endpoints' one rule."""
+    return host_port(address, int(port))
 
 
 def modes(v):
@@ -383,15 +384,8 @@ SAN_PREFIX_RE = re.compile(r"(?i)^(IP|DNS):")
 
 
 def is_ip(text):
-    """An IPv4 or IPv6 address a certificate can hold (no zone, no leading zeros)."""
-    text = str(text)
-    if "%" in text:
-        return False
-    try:
-        ipaddress.ip_address(text)
-    except ValueError:
-        return False
-    return True
+    """An IPv4 or IPv6 address a certificate can hold: the collection's one IP rule."""
+    return is_ip_address(str(text))
 
 
 def server_sans(v, addresses):
@@ -670,14 +664,90 @@ def ssh_gather(v):
     return [SSHD_DROPIN] + [d + "/docker" for d in SSH_SESSION_PATH], [u["name"] for u in ssh_users(v)]
 
 
+# ------------------------------------------------------------------------- summary
+MODES = ("unix", "tcp", "tls", "ssh")
+
+
+def restarts(v, state, daemon, tls):
+    """Whether the rollout restarts dockerd: what dockerd reads at start changes, or it is down."""
+    files = state.get("files") or {}
+    for path in (SOCKET_DROPIN, SERVICE_DROPIN):
+        if _file_changes(path, daemon["files"][path], files):
+            return True
+    reasons = [c for c in daemon["changes"] if c.startswith(("daemon.json ", "dockerd ", "the TLS file "))]
+    return bool(reasons) or bool(tls["changes"])
+
+
+def endpoints(v, state, ssh_changed):
+    """Per mode: opens, closes, stays (or changes, for ssh accounts), or off."""
+    now = set(state.get("modes") or [])
+    if (state.get("files") or {}).get(SSHD_DROPIN, {}).get("exists"):
+        now.add("ssh")
+    result = {}
+    for mode in MODES:
+        wanted = mode in modes(v)
+        if mode == "ssh" and wanted and ssh_changed and mode in now:
+            result[mode] = "changes"
+        elif wanted:
+            result[mode] = "stays" if mode in now else "opens"
+        else:
+            result[mode] = "closes" if mode in now else "off"
+    return result
+
+
+def batches(hosts, batch):
+    """The hosts of each batch, as Ansible's serial makes them (number, percentage or list)."""
+    sizes = batch if isinstance(batch, list) else [batch if batch is not None else "100%"]
+    result, index, step = [], 0, 0
+    while index < len(hosts):
+        size = str(sizes[min(step, len(sizes) - 1)]).strip()
+        count = int(len(hosts) * float(size[:-1]) / 100) if size.endswith("%") else int(size)
+        count = max(1, count)
+        result.append(hosts[index:index + count])
+        index += count
+        step += 1
+    return result
+
+
+def fleet_table(plans, hosts, batch):
+    """The fleet's plan as one table: per host its batch, endpoints, restart and changes."""
+    rows = ["%-20s %-5s %-8s %-8s %-8s %-8s %-8s %s" % ("HOST", "BATCH", "UNIX", "TCP", "TLS", "SSH", "RESTART", "CHANGES")]
+    for number, members in enumerate(batches(list(hosts), batch), start=1):
+        for host in members:
+            summary = (plans.get(host) or {}).get("summary")
+            if not summary:
+                rows.append("%-20s %-5s %s" % (host, number, "no plan (the host could not be read)"))
+                continue
+            ends = summary["endpoints"]
+            changes = [_short(c) for c in summary["changes"]] or ["none (converged)"]
+            rows.append("%-20s %-5s %-8s %-8s %-8s %-8s %-8s %s" % (
+                host, number, ends["unix"], ends["tcp"], ends["tls"], ends["ssh"],
+                "yes" if summary["restart"] else "no", changes[0]))
+            rows += ["%-70s %s" % ("", change) for change in changes[1:]]
+    return rows
+
+
+def _short(change):
+    """A change as the table shows it: the well-known directories left out."""
+    for prefix in ("/etc/systemd/system/", "/etc/docker/"):
+        change = change.replace(prefix, "")
+    return change
+
+
 def host_plan(v, state, controller):
     """The whole plan of one daemon host."""
     wanted, removed = daemon_json_keys(v)
     daemon = {"files": daemon_files(v, state), "daemon_json": {"set": wanted, "remove": removed},
+              "validate": {FIREWALL_FILE: "%s --check --file %%s" % NFT},
+              "remove_dirs": [] if firewall_ports(v) else [FIREWALL_DIR],
+              "firewall_ports": firewall_ports(v),
               "exec_start": service_exec_start(state), "changes": daemon_changes(v, state)}
     tls = {"changes": tls_changes(v, state, controller),
            "sans": server_sans(v, state.get("addresses")) if tls_wanted(v) else []}
     ssh = {"changes": ssh_changes(v, state),
            "sshd_dropin": sshd_dropin(v, v.get("dockerd_socket_group", "docker"))}
     changes = daemon["changes"] + tls["changes"] + ssh["changes"]
-    return {"daemon": daemon, "tls": tls, "ssh": ssh, "changes": changes, "converged": not changes}
+    summary = {"endpoints": endpoints(v, state, bool(ssh["changes"])), "restart": restarts(v, state, daemon, tls),
+               "changes": changes}
+    return {"daemon": daemon, "tls": tls, "ssh": ssh, "changes": changes, "converged": not changes,
+            "summary": summary}

@@ -24,6 +24,8 @@ description:
   - For TLS endpoints, reports the server certificate and optionally runs negative
     O(probes) on raw connections (no client certificate, a client certificate from a foreign
     CA, plain HTTP); each of them must be refused by the daemon.
+  - With O(endpoints), checks several endpoints in one call and returns RV(checks) per name,
+    so that a playbook makes one call per place it dials from (the daemon host, the controller).
   - "Read-only. Checks of V(unix://) and loopback V(tcp://) run on the daemon host itself;
     remote, TLS-with-client-certificate and V(ssh://) checks usually run on the controller
     (C(delegate_to: localhost))."
@@ -50,6 +52,87 @@ attributes:
   diff_mode:
     support: none
 options:
+  docker_host:
+    description:
+      - The Docker daemon endpoint, as a URL (see the other forms below).
+      - V(unix:///PATH) for a local socket, for example V(unix:///var/run/docker.sock).
+      - V(tcp://HOST[:PORT]) for plain TCP or, with O(tls), mutual TLS. The port defaults to
+        2376 with TLS and 2375 without. IPv6 addresses go in brackets, V(tcp://[2001:db8::1]:2376).
+      - V(ssh://[USER@]HOST[:PORT]) for docker over ssh (the remote user runs
+        C(docker system dial-stdio)). User and port may come from ssh config instead.
+      - There is no default and no E(DOCKER_HOST) fallback, so a task always says which
+        endpoint it means.
+      - Exactly one of O(docker_host) and O(endpoints) is required.
+    type: str
+  endpoints:
+    description:
+      - Several endpoints to check in one call, each with a O(endpoints[].name) and the options
+        of one check; an option an entry leaves out takes the module's top-level value.
+      - The task fails when any of them does not behave as its O(endpoints[].expect) says; every
+        entry is still checked and reported in RV(checks).
+      - Mutually exclusive with O(docker_host).
+    type: list
+    elements: dict
+    suboptions:
+      name:
+        description: The key of this check in RV(checks); unique.
+        type: str
+        required: true
+      docker_host:
+        description: The endpoint, as O(docker_host).
+        type: str
+        required: true
+      expect:
+        description: As O(expect).
+        type: str
+        choices: [reachable, refused, unauthorized]
+      probes:
+        description: As O(probes).
+        type: list
+        elements: str
+        choices: [no_client_cert, foreign_ca, plain_http]
+      tls:
+        description: As O(tls).
+        type: bool
+      ca_path:
+        description: As O(ca_path).
+        type: path
+        aliases: [tls_ca_cert]
+      client_cert:
+        description: As O(client_cert).
+        type: path
+      client_key:
+        description: As O(client_key).
+        type: path
+      validate_certs:
+        description: As O(validate_certs).
+        type: bool
+        aliases: [tls_verify]
+      tls_hostname:
+        description: As O(tls_hostname).
+        type: str
+      timeout:
+        description: As O(timeout).
+        type: float
+      use_ssh_client:
+        description: As O(use_ssh_client).
+        type: bool
+      ssh_identity_file:
+        description: As O(ssh_identity_file).
+        type: path
+      ssh_host_keys:
+        description: As O(ssh_host_keys).
+        type: list
+        elements: str
+  read_ssh_host_keys:
+    description:
+      - Public ssh host key files to read on the host the module runs on, returned as
+        RV(ssh_host_keys) (C(TYPE BASE64)), for an ssh check from the controller that trusts
+        that host's own key. Missing files are skipped.
+      - Only with O(endpoints).
+    type: list
+    elements: path
+    default: []
   expect:
     description:
       - What the endpoint must do.
@@ -164,12 +247,48 @@ EXAMPLES = r"""
 - name: Show the latency
   ansible.builtin.debug:
     msg: "{{ ssh_check.endpoint }}: {{ ssh_check.latency_ms }} ms"
+
+- name: Check every local endpoint in one call, and read the ssh host key for the next check
+  dockerd.exposure.endpoint_check:
+    endpoints:
+      - name: unix
+        docker_host: unix:///run/docker.sock
+      - name: tcp
+        docker_host: tcp://127.0.0.1:2375
+        expect: refused
+    read_ssh_host_keys: [/etc/ssh/ssh_host_ed25519_key.pub]
+  register: local_checks
+  failed_when: false
+
+- name: Show each result
+  ansible.builtin.debug:
+    msg: "{{ item.key }}: {{ item.value.msg }}"
+  loop: "{{ local_checks.checks | dict2items }}"
 """
 
 RETURN = r"""
+checks:
+  description:
+    - With O(endpoints), the result of each entry by its name, each with the keys a single
+      check returns (RV(endpoint), RV(passed), RV(outcome), RV(msg), ...).
+  returned: when O(endpoints) is given
+  type: dict
+  sample:
+    unix:
+      endpoint: unix:///run/docker.sock
+      passed: true
+      reachable: true
+      outcome: reachable
+      msg: "unix:///run/docker.sock answers: Docker 20.10.24+dfsg1, API 1.41, in 1.2 ms."
+ssh_host_keys:
+  description: The keys of O(read_ssh_host_keys) that could be read, as C(TYPE BASE64).
+  returned: when O(endpoints) is given
+  type: list
+  elements: str
+  sample: [ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOv1]
 endpoint:
   description: The endpoint that was checked, as given in O(docker_host).
-  returned: always
+  returned: when O(docker_host) is given
   type: str
   sample: tcp://10.0.0.5:2376
 passed:
@@ -182,7 +301,7 @@ passed:
   sample: true
 reachable:
   description: Whether C(GET /_ping) answered C(OK).
-  returned: always
+  returned: when O(docker_host) is given
   type: bool
   sample: true
 outcome:
@@ -190,7 +309,7 @@ outcome:
     - V(reachable), V(refused) (no connection), V(unauthorized) (connected, client denied)
       or V(error) (anything else, for example a certificate that does not cover the
       dialled name, or TLS spoken to a plain port).
-  returned: always
+  returned: when O(docker_host) is given
   type: str
   sample: reachable
 reason:
@@ -603,11 +722,11 @@ def check_files(params):
     return None
 
 
-def run(module, settings):
+def run(module, settings, docker_host):
     """All I/O of a check; returns (result dict, failure sentences)."""
     endpoint = settings.endpoint
     neutralise_ca_environment()
-    result = dict(changed=False, endpoint=module.params['docker_host'], reachable=False,
+    result = dict(changed=False, endpoint=docker_host, reachable=False,
                   outcome=None, server_version=None, api_version=None, os=None,
                   latency_ms=None)
     facts = {}
@@ -669,50 +788,122 @@ def run(module, settings):
     return result, problems
 
 
+def check_one(module, params):
+    """One endpoint: (result, failure sentences, extra fail_json keys)."""
+    endpoint = params['docker_host']
+    try:
+        settings = resolve_settings(params)
+    except EndpointError as exc:
+        return dict(msg=str(exc), endpoint=endpoint, passed=False), [str(exc)], {}
+    # unix:// and plain tcp:// run on daemon hosts, which have neither library; only the
+    # checks that need one ask for it.
+    if DOCKER_IMPORT_ERROR and settings.endpoint.scheme == 'ssh':
+        msg = missing_required_lib(
+            'docker[ssh] (Docker SDK for Python 7.x)',
+            reason='for ssh:// endpoints, which are checked from the controller '
+                   '(delegate_to: localhost) with docker[ssh] installed there')
+        return (dict(msg=msg, endpoint=endpoint, passed=False), [msg],
+                dict(exception=DOCKER_IMPORT_ERROR))
+    if CRYPTOGRAPHY_IMPORT_ERROR and 'foreign_ca' in settings.probes:
+        msg = missing_required_lib(
+            'cryptography', reason='for the foreign_ca probe, which makes a CA on the spot; '
+            'install python3-cryptography or drop that probe')
+        return (dict(msg=msg, endpoint=endpoint, passed=False), [msg],
+                dict(exception=CRYPTOGRAPHY_IMPORT_ERROR))
+    missing = check_files(params)
+    if missing:
+        return dict(msg=missing, endpoint=endpoint, passed=False), [missing], {}
+    try:
+        result, problems = run(module, settings, endpoint)
+    except EndpointError as exc:
+        return dict(msg=str(exc), endpoint=endpoint, passed=False), [str(exc)], {}
+    result['passed'] = not problems
+    return result, problems, {}
+
+
+def read_host_keys(paths):
+    """'TYPE BASE64' of each readable ssh host key file (comment dropped); others are skipped."""
+    keys = []
+    for path in paths or []:
+        try:
+            fields = _read_text(path).split()
+        except (IOError, OSError):
+            continue
+        if len(fields) >= 2:
+            keys.append('%s %s' % (fields[0], fields[1]))
+    return keys
+
+
+def batch_params(params, entry):
+    """The options of one entry of endpoints: its own, else the module's top-level ones."""
+    merged = dict((key, value) for key, value in params.items() if key not in BATCH_ONLY)
+    merged.update((key, value) for key, value in entry.items() if value is not None)
+    return merged
+
+
+BATCH_ONLY = ('endpoints', 'read_ssh_host_keys')
+
+
 def main():
+    connection = dict(CONNECTION_ARGUMENT_SPEC)
+    # Either one endpoint (docker_host) or several (endpoints).
+    connection['docker_host'] = dict(CONNECTION_ARGUMENT_SPEC['docker_host'], required=False)
+    entry_spec = dict(
+        name=dict(type='str', required=True),
+        expect=dict(type='str', choices=list(EXPECTATIONS)),
+        probes=dict(type='list', elements='str', choices=list(PROBES)),
+        ssh_identity_file=dict(type='path'),
+        ssh_host_keys=dict(type='list', elements='str', no_log=False),
+    )
+    for key, spec in CONNECTION_ARGUMENT_SPEC.items():
+        entry_spec[key] = dict((k, v) for k, v in spec.items() if k != 'default')
+    entry_spec['docker_host']['required'] = True
     argument_spec = dict(
         expect=dict(type='str', default='reachable', choices=list(EXPECTATIONS)),
         probes=dict(type='list', elements='str', default=[], choices=list(PROBES)),
         ssh_identity_file=dict(type='path'),
         ssh_host_keys=dict(type='list', elements='str', default=[], no_log=False),
+        endpoints=dict(type='list', elements='dict', options=entry_spec,
+                       required_together=CONNECTION_REQUIRED_TOGETHER),
+        read_ssh_host_keys=dict(type='list', elements='path', default=[]),
     )
-    argument_spec.update(CONNECTION_ARGUMENT_SPEC)
+    argument_spec.update(connection)
     module = AnsibleModule(
         argument_spec=argument_spec,
         required_together=CONNECTION_REQUIRED_TOGETHER,
+        mutually_exclusive=[('docker_host', 'endpoints')],
         supports_check_mode=True,
     )
-    try:
-        settings = resolve_settings(module.params)
-    except EndpointError as exc:
-        module.fail_json(msg=str(exc), endpoint=module.params['docker_host'], passed=False)
-    # unix:// and plain tcp:// run on daemon hosts, which have neither library; only the
-    # checks that need one ask for it.
-    if DOCKER_IMPORT_ERROR and settings.endpoint.scheme == 'ssh':
-        module.fail_json(
-            msg=missing_required_lib(
-                'docker[ssh] (Docker SDK for Python 7.x)',
-                reason='for ssh:// endpoints, which are checked from the controller '
-                       '(delegate_to: localhost) with docker[ssh] installed there'),
-            exception=DOCKER_IMPORT_ERROR, endpoint=module.params['docker_host'], passed=False)
-    if CRYPTOGRAPHY_IMPORT_ERROR and 'foreign_ca' in settings.probes:
-        module.fail_json(
-            msg=missing_required_lib(
-                'cryptography', reason='for the foreign_ca probe, which makes a CA on the spot; '
-                'install python3-cryptography or drop that probe'),
-            exception=CRYPTOGRAPHY_IMPORT_ERROR, endpoint=module.params['docker_host'],
-            passed=False)
-    missing = check_files(module.params)
-    if missing:
-        module.fail_json(msg=missing, endpoint=module.params['docker_host'], passed=False)
-    try:
-        result, problems = run(module, settings)
-    except EndpointError as exc:
-        module.fail_json(msg=str(exc), endpoint=module.params['docker_host'], passed=False)
-    result['passed'] = not problems
-    if problems:
-        module.fail_json(**result)
-    module.exit_json(**result)
+    params = module.params
+    if params['endpoints'] is None and params['docker_host'] is None:
+        module.fail_json(msg='Give the endpoint to check as docker_host, or several as endpoints '
+                             '(a list of {name, docker_host, ...}).', passed=False)
+    if params['endpoints'] is None:
+        result, problems, extra = check_one(module, batch_params(params, {}))
+        if problems:
+            result.update(extra)
+            module.fail_json(**result)
+        module.exit_json(**result)
+
+    names = [entry['name'] for entry in params['endpoints']]
+    twice = sorted(set(name for name in names if names.count(name) > 1))
+    if twice:
+        module.fail_json(msg='endpoints names %s more than once; give each entry its own name.'
+                             % ', '.join(twice), passed=False)
+    results = {}
+    failing = []
+    for entry in params['endpoints']:
+        result, problems, dummy = check_one(module, batch_params(params, entry))
+        results[entry['name']] = result
+        if problems:
+            failing.append('%s: %s' % (entry['name'], result['msg']))
+    answer = dict(changed=False, checks=results, passed=not failing,
+                  ssh_host_keys=read_host_keys(params['read_ssh_host_keys']))
+    if failing:
+        module.fail_json(msg=' '.join(failing), **answer)
+    answer['msg'] = ('%d endpoint(s) behaved as expected: %s.' % (len(names), ', '.join(names))
+                     if names else 'No endpoint to check.')
+    module.exit_json(**answer)
 
 
 if __name__ == '__main__':

@@ -13,7 +13,9 @@ description:
   - True for an address (C(192.0.2.7), C(2001:db8::7)) or a network in CIDR notation
     (C(192.0.2.0/24), C(2001:db8::/32)) without host bits set, the forms nftables accepts in
     the allowed-source sets of the daemon role's firewall.
-  - False for host names, ranges, brackets, and networks with host bits set (C(192.0.2.7/24)).
+  - False for host names, ranges, brackets, IPv6 zones (C(fe80::1%eth0)) and networks with host
+    bits set (C(192.0.2.7/24)).
+  - The same rule as M(dockerd.exposure.ip_address).
   - Uses Python's C(ipaddress), so the collection needs no C(ansible.utils) or C(netaddr).
 options:
   _input:
@@ -35,18 +37,7 @@ _value:
   type: bool
 """
 
-import ipaddress
-
-
-def is_ip_network(value):
-    """An address or a strict CIDR network, IPv4 or IPv6; anything else is False."""
-    if not isinstance(value, str) or value != value.strip() or not value:
-        return False
-    try:
-        ipaddress.ip_network(value, strict=True)
-    except ValueError:
-        return False
-    return True
+from ansible_collections.dockerd.exposure.plugins.module_utils._ip import is_ip_network
 
 
 class TestModule(object):

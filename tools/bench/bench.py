@@ -1,25 +1,37 @@
 #!/usr/bin/env python3
 """`make bench`: measure dockerd.exposure on the local lab, within a time budget.
 
-1. rollout: wall time of playbooks/expose.yml on 1, 2, 4, 8 fresh lab hosts (first run and
-   no-change rerun) next to `ansible -m ping` and `-m setup` on the same hosts, as ratios;
-2. availability: tools/bench/prober.py on a lab host calls GET /_ping on the unix socket and
-   the TLS port every few ms while dockerd restarts (rotate.yml renewing the certificates,
-   a plain `systemctl restart docker`), and the same on a host configured the common peer
-   way (listeners as -H flags on ExecStart, tools/bench/peer.yml);
-3. containers: a long-running container before and after a rollout that restarts dockerd
-   (and, for contrast, after a plain restart of the peer host);
-4. latency: endpoint_check's latency_ms per mode next to a raw Docker SDK ping
-   (tools/bench/latency.yml, tools/bench/sdk_ping.py).
+Parts (BENCH_PARTS, default "compare scale"):
 
-Prints a table, writes results/bench-<timestamp>.json and results/bench-latest.json (and the
-playbook output to results/bench-<timestamp>.log). It replaces the lab (make lab) with its
-own and removes it at the end unless BENCH_KEEP_LAB=1.
+compare  on BENCH_HOSTS fresh lab hosts (stock Debian with docker.io, reached over ssh as
+         the lab's sudo account, as playbooks/lab.yml sets them up), in this order:
+         `ansible -m setup`; the minimal hand-written play (tools/bench/peer.yml: daemon.json,
+         an ExecStart drop-in, a restart handler) first run, rerun, rerun with pipelining;
+         the hosts put back as they were; playbooks/expose.yml first run, rerun, rerun with
+         pipelining; then, over docker exec (community.docker.docker, same account and
+         sudo), `ansible -m setup` and the main job's rerun without and with pipelining.
+         Every run is counted per host by tools/bench/callback_plugins/bench_count.py:
+         task headers, task results, tasks that ran a module on the host, module calls on
+         the host and on the controller, commands and file puts over the connection.
+scale    playbooks/expose.yml first run and rerun on fresh labs of each BENCH_SIZES host
+         count (default "1 8"), forks at least the host count, for the N hosts / 1 host ratio.
+availability, latency
+         the older parts, on a lab of their own (one host with every mode, one for the peer
+         approach): GET /_ping every few ms while dockerd restarts (tools/bench/prober.py),
+         a container across the restart, endpoint_check latency vs. a raw SDK ping.
 
-Knobs (environment): BENCH_SIZES="1 2 4 8", BENCH_CALLS=20, BENCH_BUDGET=1500 (seconds; a
-part that would start after it is skipped and marked so), BENCH_INTERVAL_MS=15,
-BENCH_MODES="unix tcp tls ssh" (the modes every bench host is given), BENCH_KEEP_LAB=0.
+Prints the figures and, at the end, the issue's ratios as a table; writes
+results/bench-<timestamp>.json, results/bench-latest.json and results/bench-<timestamp>.log
+(the output of every command). It replaces the lab (make lab) with its own and removes it at
+the end unless BENCH_KEEP_LAB=1. Wall-clock figures depend on the machine's load, which is
+printed with every run.
+
+Knobs (environment): BENCH_PARTS="compare scale", BENCH_HOSTS=3, BENCH_SIZES="1 8",
+BENCH_FORKS=8, BENCH_MODES="" (empty: the lab's per-host mode mixes; else the modes every
+host is given), BENCH_DOCKER_EXEC=1, BENCH_BUDGET=2400 (seconds; a part that would start
+after it is skipped and listed), BENCH_CALLS=20, BENCH_INTERVAL_MS=15, BENCH_KEEP_LAB=0.
 """
+import collections
 import datetime
 import json
 import math
@@ -32,34 +44,101 @@ import subprocess
 import sys
 import time
 
+import yaml
+
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 BENCH = os.path.join(ROOT, 'tools', 'bench')
 INVENTORY = os.path.join(ROOT, 'lab', 'inventory.yml')
+# Same directory as the lab's inventory, so inventory_dir is the same for both.
+DOCKER_INVENTORY = os.path.join(ROOT, 'lab', 'inventory-docker-exec.yml')
 PREFIX = 'dx-lab-'
 REMOTE = '/tmp/dx-bench'
+PARTS = ('compare', 'scale', 'availability', 'latency')
 
 RECAP = re.compile(r'^(\S+)\s*:\s*ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)')
+
+# What the minimal play writes, saved before it runs and put back after it (the main job
+# must start from the same stock hosts).
+SNAPSHOT = ('cd / && ls -d etc/docker etc/systemd/system/docker.service.d > /tmp/dx-bench-orig.list'
+            ' 2>/dev/null; tar -cf /tmp/dx-bench-orig.tar -T /tmp/dx-bench-orig.list')
+RESTORE = ('cd / && rm -rf etc/docker etc/systemd/system/docker.service.d && tar -xpf /tmp/dx-bench-orig.tar'
+           ' && systemctl daemon-reload && systemctl stop docker.service docker.socket'
+           # dockerd with -H unix:// removed the socket file docker.socket had made: start both anew.
+           ' && { systemctl reset-failed docker.service docker.socket; systemctl start docker.socket docker.service; }'
+           ' && for i in $(seq 60); do docker info >/dev/null 2>&1 && exit 0; sleep 1; done; docker info')
 
 
 class OutOfBudget(Exception):
     """The next part would start after the budget."""
 
 
+def count(log_path, hosts):
+    """Per host figures of one run from bench_count's JSON lines."""
+    headers, per = 0, collections.OrderedDict((h, collections.Counter()) for h in hosts)
+    results, modules_on_host = {}, collections.defaultdict(set)
+    module_names = collections.defaultdict(collections.Counter)
+    if os.path.exists(log_path):
+        with open(log_path) as handle:
+            for line in handle:
+                e = json.loads(line)
+                if e['kind'] == 'header':
+                    headers += 1
+                    continue
+                host = e.get('host')
+                if host not in per:
+                    continue
+                c = per[host]
+                if e['kind'] == 'result':
+                    results[(host, e['task'])] = e
+                    c['tasks'] += 1
+                    c[e['status']] += 1
+                    c['changed'] += e['changed']
+                elif e['kind'] == 'module':
+                    where = 'remote' if e['remote'] else 'controller'
+                    c['module_' + where] += 1
+                    if e['remote']:
+                        modules_on_host[host].add(e['task'])
+                        module_names[host]['%s (%s)' % (e['task_name'], e['module'])] += 1
+                elif e['remote']:
+                    c[e['kind']] += 1
+    out = collections.OrderedDict()
+    for host, c in per.items():
+        on_host = sum(1 for (h, task), r in results.items() if h == host and task in modules_on_host[host])
+        out[host] = dict(
+            tasks=c['tasks'], ok=c['ok'], changed=c['changed'], skipped=c['skipped'],
+            failed=c['failed'] + c['unreachable'], tasks_module_on_host=on_host,
+            tasks_controller_only=c['tasks'] - c['skipped'] - on_host,
+            module_calls_remote=c['module_remote'], module_calls_controller=c['module_controller'],
+            remote_commands=c['exec'], remote_puts=c['put'],
+            round_trips=c['exec'] + c['put'], modules=dict(module_names[host].most_common()))
+    return headers, out
+
+
 class Bench(object):
     def __init__(self):
         env = os.environ
-        self.sizes = [int(s) for s in env.get('BENCH_SIZES', '1 2 4 8').split()]
+        self.parts = env.get('BENCH_PARTS', 'compare scale').replace(',', ' ').split()
+        self.hosts = int(env.get('BENCH_HOSTS', '3'))
+        self.sizes = sorted(set(int(s) for s in env.get('BENCH_SIZES', '1 8').split()))
+        self.forks = int(env.get('BENCH_FORKS', '8'))
         self.calls = int(env.get('BENCH_CALLS', '20'))
-        self.budget = float(env.get('BENCH_BUDGET', '1500'))
+        self.budget = float(env.get('BENCH_BUDGET', '2400'))
         self.interval_ms = float(env.get('BENCH_INTERVAL_MS', '15'))
-        self.modes = env.get('BENCH_MODES', 'unix tcp tls ssh').replace(',', ' ').split()
+        self.modes = env.get('BENCH_MODES', '').replace(',', ' ').split()
+        self.docker_exec = env.get('BENCH_DOCKER_EXEC', '1') == '1'
         self.keep_lab = env.get('BENCH_KEEP_LAB', '0') == '1'
-        if not self.sizes or min(self.sizes) < 1 or max(self.sizes) > 15:
-            sys.exit('BENCH_SIZES=%r: give host counts from 1 to 15 (the lab holds 16 hosts, '
-                     'one is kept for the peer approach), e.g. BENCH_SIZES="1 2 4 8".'
+        unknown = [p for p in self.parts if p not in PARTS]
+        if unknown or not self.parts:
+            sys.exit('BENCH_PARTS=%r: give some of %s, e.g. BENCH_PARTS="compare scale".'
+                     % (env.get('BENCH_PARTS'), ' '.join(PARTS)))
+        if not 1 <= self.hosts <= 16:
+            sys.exit('BENCH_HOSTS=%r: give a host count from 1 to 16, e.g. 3.' % env.get('BENCH_HOSTS'))
+        if not self.sizes or min(self.sizes) < 1 or max(self.sizes) > 16:
+            sys.exit('BENCH_SIZES=%r: give host counts from 1 to 16, e.g. BENCH_SIZES="1 8".'
                      % env.get('BENCH_SIZES'))
-        if self.calls < 1:
-            sys.exit('BENCH_CALLS=%r: give a positive number of calls, e.g. 20.' % self.calls)
+        if self.forks < 1 or self.calls < 1:
+            sys.exit('BENCH_FORKS=%r, BENCH_CALLS=%r: give positive numbers.'
+                     % (env.get('BENCH_FORKS'), env.get('BENCH_CALLS')))
         self.stamp = datetime.datetime.now(datetime.timezone.utc).strftime('%Y%m%dT%H%M%SZ')
         self.results_dir = os.path.join(ROOT, 'results')
         self.work = os.path.join(ROOT, '.cache', 'bench', self.stamp)
@@ -70,9 +149,12 @@ class Bench(object):
         self.start = time.monotonic()
         self.deadline = self.start + self.budget
         self.pki = None
+        self.counter = 0
         self.result = dict(started=self.stamp, settings=dict(
-            sizes=self.sizes, calls=self.calls, budget_s=self.budget,
-            interval_ms=self.interval_ms, modes=self.modes), skipped=[], errors=[])
+            parts=self.parts, hosts=self.hosts, sizes=self.sizes, forks=self.forks,
+            calls=self.calls, budget_s=self.budget, interval_ms=self.interval_ms,
+            modes=self.modes or 'lab mixes', docker_exec=self.docker_exec),
+            runs=[], scale=[], skipped=[], errors=[])
 
     # -- helpers -------------------------------------------------------------------------
     def say(self, text):
@@ -89,7 +171,7 @@ class Bench(object):
         if self.remaining() < seconds:
             raise OutOfBudget('%s (needs ~%ds, %ds left)' % (what, seconds, max(0, self.remaining())))
 
-    def run(self, argv, timeout=600, check=True, quiet=False):
+    def run(self, argv, timeout=600, check=True, env=None):
         """Run a command, its output to the log; returns (seconds, rc, output)."""
         timeout = max(10, min(timeout, self.remaining() + 120))
         self.log.write('\n$ %s\n' % ' '.join(argv))
@@ -97,8 +179,8 @@ class Bench(object):
         began = time.monotonic()
         try:
             proc = subprocess.run(argv, cwd=ROOT, stdout=subprocess.PIPE,
-                                  stderr=subprocess.STDOUT, universal_newlines=True,
-                                  timeout=timeout, env=dict(os.environ, ANSIBLE_NOCOLOR='1'))
+                                  stderr=subprocess.STDOUT, universal_newlines=True, timeout=timeout,
+                                  env=dict(os.environ, ANSIBLE_NOCOLOR='1', **(env or {})))
             output, rc = proc.stdout, proc.returncode
         except subprocess.TimeoutExpired as exc:
             output, rc = (exc.stdout or '') + '\n[bench] timed out after %ds' % timeout, 124
@@ -113,33 +195,77 @@ class Bench(object):
         return seconds, rc, output
 
     def on_host(self, host, command, check=True):
-        return self.run(['docker', 'exec', host, 'sh', '-c', command], timeout=120,
+        return self.run(['docker', 'exec', host, 'sh', '-c', command], timeout=180,
                         check=check)[2].strip()
 
-    def playbook(self, playbook, limit=None, extra=(), timeout=900):
-        argv = ['ansible-playbook', '-i', INVENTORY, playbook, '-e', '@' + self.vars_file]
+    def measure(self, label, what, argv, hosts, connection='ssh', pipelining=False, timeout=1500):
+        """One counted, timed run; its row goes to result['runs'] and is printed at once."""
+        self.counter += 1
+        log = os.path.join(self.work, 'count-%02d.jsonl' % self.counter)
+        env = dict(ANSIBLE_CALLBACK_PLUGINS=os.path.join(BENCH, 'callback_plugins'),
+                   ANSIBLE_CALLBACKS_ENABLED='bench_count', ANSIBLE_LOAD_CALLBACK_PLUGINS='1',
+                   BENCH_COUNT_LOG=log, ANSIBLE_PIPELINING='True' if pipelining else 'False')
+        load = os.getloadavg()[0]
+        seconds, _, output = self.run(argv, timeout=timeout, env=env)
+        headers, per_host = count(log, hosts)
+        changed = sum(int(m.group(3)) for m in map(RECAP.match, output.splitlines())
+                      if m and m.group(1) in hosts)
+        row = dict(label=label, what=what, connection=connection, pipelining=pipelining,
+                   hosts=len(hosts), seconds=round(seconds, 2), changed=changed, headers=headers,
+                   load1_before=round(load, 2), load1_after=round(os.getloadavg()[0], 2),
+                   per_host=per_host, count_log=os.path.relpath(log, ROOT))
+        self.result['runs'].append(row)
+        self.say('%-34s %7.1fs  changed %3d  headers %4d  per host: tasks %s, module calls on host %s, '
+                 'round trips %s  (load %.1f)'
+                 % (label, seconds, changed, headers, slashed(per_host, 'tasks'),
+                    slashed(per_host, 'module_calls_remote'), slashed(per_host, 'round_trips'), load))
+        return row
+
+    def playbook_argv(self, playbook, hosts, inventory=INVENTORY, extra=(), forks=None):
+        argv = ['ansible-playbook', '-i', inventory, playbook, '-e', '@' + self.vars_file,
+                '--limit', ','.join(hosts), '-f', str(forks or max(self.forks, len(hosts)))]
         for item in extra:
             argv += ['-e', item]
-        if limit:
-            argv += ['--limit', limit]
-        seconds, _, output = self.run(argv, timeout=timeout)
-        changed = sum(int(m.group(3)) for m in map(RECAP.match, output.splitlines())
-                      if m and m.group(1).startswith(PREFIX))
-        return round(seconds, 2), changed
+        return argv
+
+    def setup_argv(self, hosts, inventory=INVENTORY):
+        return ['ansible', '-i', inventory, 'docker_daemons', '--limit', ','.join(hosts),
+                '-f', str(max(self.forks, len(hosts))), '-m', 'ansible.builtin.setup']
 
     def lab(self, hosts):
         self.run(['ansible-playbook', os.path.join('playbooks', 'lab.yml'),
                   '-e', 'dockerd_lab_state=absent'], timeout=300)
+        if os.path.exists(DOCKER_INVENTORY):
+            os.remove(DOCKER_INVENTORY)
         if hosts:
             self.run(['ansible-playbook', os.path.join('playbooks', 'lab.yml'),
                       '-e', 'dockerd_lab_hosts=%d' % hosts], timeout=900)
 
-    def use_pki(self, name):
+    def use_pki(self, name, modes=None):
         """A fresh PKI directory for the bench's hosts (the lab's own lab/pki is left alone)."""
         self.pki = os.path.join(self.work, 'pki-%s' % name)
         self.vars_file = os.path.join(self.work, 'vars-%s.json' % name)
+        settings = dict(dockerd_tls_pki_dir=self.pki)
+        if modes or self.modes:
+            settings['dockerd_expose'] = modes or self.modes
         with open(self.vars_file, 'w') as handle:
-            json.dump(dict(dockerd_expose=self.modes, dockerd_tls_pki_dir=self.pki), handle)
+            json.dump(settings, handle)
+
+    def docker_exec_inventory(self, hosts):
+        """The lab's inventory with community.docker.docker instead of ssh: same hosts, same
+        account (docker exec -u deploy) and sudo, ansible_host kept for the endpoints."""
+        with open(INVENTORY) as handle:
+            inventory = yaml.safe_load(handle)
+        group = inventory['all']['children']['docker_daemons']
+        for key in [k for k in group['vars'] if k.startswith('ansible_ssh_')]:
+            del group['vars'][key]
+        group['vars']['ansible_connection'] = 'community.docker.docker'
+        for name in hosts:
+            group['hosts'][name]['ansible_docker_host'] = name
+        with open(DOCKER_INVENTORY, 'w') as handle:
+            handle.write('# Written by tools/bench/bench.py from inventory.yml: docker exec instead of ssh.\n')
+            yaml.safe_dump(inventory, handle, default_flow_style=False, sort_keys=False)
+        return DOCKER_INVENTORY
 
     def main_pid(self, host):
         return self.on_host(host, 'systemctl show -p MainPID --value docker.service')
@@ -170,36 +296,105 @@ class Bench(object):
             docker=read(['docker', 'version', '--format', '{{.Server.Version}}']),
             ansible=(read(['ansible', '--version']) or '').splitlines()[0:1],
             git_commit=read(['git', 'rev-parse', 'HEAD']), git_dirty=bool(dirty),
-            load_start=list(os.getloadavg()))
+            load_start=list(os.getloadavg()), other_containers_start=self.other_containers())
 
-    # -- 1. rollout ------------------------------------------------------------------------
-    def rollout_round(self, n, peer=False):
-        """Baseline, first run and rerun of expose.yml on a new lab of n hosts (+1 for the peer)."""
-        began = time.monotonic()
-        self.say('rollout %d host(s): new lab' % n)
-        self.lab(n + 1 if peer else n)
-        self.use_pki('rollout-%d' % n)
-        limit = ','.join('%s%d' % (PREFIX, i) for i in range(1, n + 1))
-        row = dict(hosts=n, limit=limit, load_before=list(os.getloadavg()))
-        base = ['ansible', '-i', INVENTORY, 'docker_daemons', '--limit', limit]
-        row['ping_s'] = round(self.run(base + ['-m', 'ansible.builtin.ping'])[0], 2)
-        row['setup_s'] = round(self.run(base + ['-m', 'ansible.builtin.setup'])[0], 2)
-        self.say('rollout %d host(s): ping %.1fs, setup %.1fs; first run' % (n, row['ping_s'], row['setup_s']))
-        row['first_s'], row['first_changed'] = self.playbook('playbooks/expose.yml', limit)
-        self.say('rollout %d host(s): first run %.1fs (%d changed); rerun'
-                 % (n, row['first_s'], row['first_changed']))
-        row['rerun_s'], row['rerun_changed'] = self.playbook('playbooks/expose.yml', limit)
-        for key in ('first', 'rerun'):
-            row['%s_per_ping' % key] = round(row['%s_s' % key] / row['ping_s'], 1)
-            row['%s_per_setup' % key] = round(row['%s_s' % key] / row['setup_s'], 1)
-        row['load_after'] = list(os.getloadavg())
-        row['round_s'] = round(time.monotonic() - began, 1)
-        self.result['rollout'].append(row)
-        self.result['rollout'].sort(key=lambda r: r['hosts'])
-        self.say('rollout %d host(s): rerun %.1fs (%d changed)' % (n, row['rerun_s'], row['rerun_changed']))
-        return row['round_s']
+    def other_containers(self):
+        """Running containers that are not the bench's lab (other sessions' Molecule hosts)."""
+        try:
+            out = subprocess.run(['docker', 'ps', '-q', '--filter', 'status=running'], stdout=subprocess.PIPE,
+                                 stderr=subprocess.DEVNULL, universal_newlines=True, timeout=30).stdout.split()
+            ours = subprocess.run(['docker', 'ps', '-q', '--filter', 'label=dockerd-exposure.role=lab'],
+                                  stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                                  universal_newlines=True, timeout=30).stdout.split()
+        except (OSError, subprocess.TimeoutExpired):
+            return None
+        return len(set(out) - set(ours))
 
-    # -- 2. availability -------------------------------------------------------------------
+    # -- compare ---------------------------------------------------------------------------
+    def compare(self):
+        """The issue's comparison on BENCH_HOSTS fresh hosts, everything in one run."""
+        n = self.hosts
+        self.need(600, 'compare on %d host(s)' % n)
+        self.say('compare on %d host(s): new lab' % n)
+        self.lab(n)
+        hosts = ['%s%d' % (PREFIX, i) for i in range(1, n + 1)]
+        self.use_pki('compare-%d' % n)
+        peer = os.path.join(BENCH, 'peer.yml')
+        peer_extra = ['bench_hosts=docker_daemons', 'bench_peer_pki=%s' % os.path.join(self.work, 'peer-pki')]
+        expose = os.path.join('playbooks', 'expose.yml')
+        self.measure('setup (ssh)', 'setup', self.setup_argv(hosts), hosts)
+        for host in hosts:
+            self.on_host(host, SNAPSHOT)
+        self.measure('minimal play first run (ssh)', 'minimal_first',
+                     self.playbook_argv(peer, hosts, extra=peer_extra), hosts)
+        self.measure('minimal play rerun (ssh)', 'minimal_rerun',
+                     self.playbook_argv(peer, hosts, extra=peer_extra), hosts)
+        self.measure('minimal play rerun (ssh, pipelining)', 'minimal_rerun',
+                     self.playbook_argv(peer, hosts, extra=peer_extra), hosts, pipelining=True)
+        self.say('putting the hosts back as they were before the minimal play')
+        for host in hosts:
+            self.on_host(host, RESTORE)
+        self.measure('expose.yml first run (ssh)', 'first', self.playbook_argv(expose, hosts), hosts)
+        self.measure('expose.yml rerun (ssh)', 'rerun', self.playbook_argv(expose, hosts), hosts)
+        self.measure('expose.yml rerun (ssh, pipelining)', 'rerun', self.playbook_argv(expose, hosts),
+                     hosts, pipelining=True)
+        if self.docker_exec:
+            self.need(300, 'compare over docker exec')
+            inventory = self.docker_exec_inventory(hosts)
+            self.measure('setup (docker exec)', 'setup', self.setup_argv(hosts, inventory), hosts,
+                         connection='docker exec')
+            self.measure('expose.yml rerun (docker exec)', 'rerun',
+                         self.playbook_argv(expose, hosts, inventory), hosts, connection='docker exec')
+            self.measure('expose.yml rerun (docker exec, pipelining)', 'rerun',
+                         self.playbook_argv(expose, hosts, inventory), hosts, connection='docker exec',
+                         pipelining=True)
+
+    # -- scale -----------------------------------------------------------------------------
+    def scale(self):
+        """expose.yml first run and rerun per lab size, forks at least the host count."""
+        for n in self.sizes:
+            forks = max(self.forks, n)
+            reuse = [r for r in self.result['runs'] if r['hosts'] == n and r['connection'] == 'ssh'
+                     and not r['pipelining'] and r['what'] in ('first', 'rerun')]
+            if n == self.hosts and len(reuse) == 2 and forks == max(self.forks, self.hosts):
+                row = dict(hosts=n, forks=forks, from_compare=True)
+            else:
+                self.need(240 + 60 * n, 'scale on %d host(s)' % n)
+                self.say('scale %d host(s), forks %d: new lab' % (n, forks))
+                self.lab(n)
+                hosts = ['%s%d' % (PREFIX, i) for i in range(1, n + 1)]
+                self.use_pki('scale-%d' % n)
+                expose = os.path.join('playbooks', 'expose.yml')
+                reuse = [self.measure('scale %d: expose.yml first run' % n, 'first',
+                                      self.playbook_argv(expose, hosts, forks=forks), hosts),
+                         self.measure('scale %d: expose.yml rerun' % n, 'rerun',
+                                      self.playbook_argv(expose, hosts, forks=forks), hosts)]
+                row = dict(hosts=n, forks=forks, from_compare=False)
+            for r in reuse:
+                row['%s_s' % r['what']] = r['seconds']
+                row['%s_changed' % r['what']] = r['changed']
+                row['%s_load1' % r['what']] = r['load1_before']
+                row['%s_max_module_calls_per_host' % r['what']] = max(
+                    h['module_calls_remote'] for h in r['per_host'].values())
+            self.result['scale'].append(row)
+
+    # -- availability and latency: a lab of their own ----------------------------------------
+    def extras(self):
+        ours, peer = '%s1' % PREFIX, '%s2' % PREFIX
+        self.need(600, 'availability/latency lab')
+        self.say('availability/latency: new lab of 2 hosts, every mode on %s' % ours)
+        self.lab(2)
+        self.use_pki('extras', modes=['unix', 'tcp', 'tls', 'ssh'])
+        self.run(self.playbook_argv(os.path.join('playbooks', 'expose.yml'), [ours]), timeout=1500)
+        for name in ('availability', 'latency'):
+            if name not in self.parts:
+                continue
+            try:
+                self.availability(ours, peer) if name == 'availability' else self.latency(ours)
+            except (OutOfBudget, RuntimeError) as exc:
+                self.note(exc, name)
+
+# -- 2. availability -------------------------------------------------------------------
     def stage(self, host):
         """Copy the prober and the admin client bundle to the host."""
         self.on_host(host, 'rm -rf %s && mkdir -p -m 0700 %s' % (REMOTE, REMOTE))
@@ -250,13 +445,17 @@ class Bench(object):
         self.stage(ours)
         label = 'dockerd.exposure: rotate.yml (renewal, restart)'
         self.containers(label, ours, lambda: self.probe(
-            label, ours, lambda: self.playbook('playbooks/rotate.yml', ours)[0]))
+            label, ours, lambda: self.run(self.playbook_argv(os.path.join('playbooks', 'rotate.yml'), [ours]),
+                                     timeout=900)[0]))
         self.probe('dockerd.exposure: systemctl restart docker', ours,
                    lambda: self.run(['docker', 'exec', ours, 'systemctl', 'restart', 'docker'])[0])
         self.need(180, 'peer host set-up')
         self.say('peer approach on %s: -H flags on ExecStart' % peer)
-        self.run(['ansible-playbook', '-i', INVENTORY, os.path.join(BENCH, 'peer.yml'),
-                  '-e', 'bench_host=%s' % peer, '-e', '@' + self.vars_file], timeout=600)
+        # The lab's CA (the prober's client certificate is the lab's admin), no live-restore.
+        self.run(self.playbook_argv(os.path.join(BENCH, 'peer.yml'), [peer], extra=[
+            'bench_hosts=%s' % peer, 'bench_peer_pki=%s' % os.path.join(self.work, 'peer-pki-availability'),
+            'bench_peer_ca_dir=%s' % os.path.join(self.pki, 'ca'), '{"bench_peer_daemon_json": {}}']),
+            timeout=600)
         self.stage(peer)
         self.probe('peer: -H on ExecStart, systemctl restart docker', peer,
                    lambda: self.run(['docker', 'exec', peer, 'systemctl', 'restart', 'docker'])[0])
@@ -322,37 +521,24 @@ class Bench(object):
 
     # -- the whole run ---------------------------------------------------------------------
     def execute(self):
-        self.say('budget %.0f s (BENCH_BUDGET), sizes %s, %d calls, probe every %.0f ms, modes %s; '
-                 'a part that would start after it is skipped' % (self.budget, self.sizes, self.calls,
-                                                   self.interval_ms, self.modes))
+        self.say('parts %s, budget %.0f s (BENCH_BUDGET; a part that would start after it is skipped), '
+                 'compare on %d hosts, sizes %s, forks >= %d, modes %s'
+                 % (' '.join(self.parts), self.budget, self.hosts, self.sizes, self.forks,
+                    ' '.join(self.modes) or "the lab's mixes"))
         self.result['machine'] = self.machine()
-        for key in ('rollout', 'availability', 'containers'):
+        self.say('load average %s, %s other running containers'
+                 % ('/'.join('%.2f' % x for x in self.result['machine']['load_start']),
+                    self.result['machine']['other_containers_start']))
+        for key in ('availability', 'containers'):
             self.result[key] = []
-        sizes = sorted(set(self.sizes))
-        first, peer = '%s1' % PREFIX, '%s%d' % (PREFIX, sizes[0] + 1)
-        # The smallest lab first, with one more host kept for the peer approach; the other
-        # parts run on it, then the bigger labs as long as the budget lasts.
-        try:
-            self.need(300, 'rollout on %d host(s)' % sizes[0])
-            per_host = self.rollout_round(sizes[0], peer=True) / sizes[0]
-        except (OutOfBudget, RuntimeError) as exc:
-            self.note(exc, 'rollout %d' % sizes[0])
-            sizes, per_host = [], None
-        if sizes:
-            for name, part in (('availability+containers', lambda: self.availability(first, peer)),
-                               ('latency', lambda: self.latency(first))):
+        for name, part in (('compare', self.compare), ('scale', self.scale), ('extras', self.extras)):
+            if name in self.parts or (name == 'extras' and {'availability', 'latency'} & set(self.parts)):
                 try:
                     part()
                 except (OutOfBudget, RuntimeError) as exc:
                     self.note(exc, name)
-        for n in sizes[1:]:
-            try:
-                # Hosts run in parallel (forks), so a round grows slower than its host count.
-                self.need(per_host * max(1.0, n * 0.6), 'rollout on %d hosts' % n)
-                self.rollout_round(n)
-            except (OutOfBudget, RuntimeError) as exc:
-                self.note(exc, 'rollout %d' % n)
         self.result['machine']['load_end'] = list(os.getloadavg())
+        self.result['machine']['other_containers_end'] = self.other_containers()
         self.result['elapsed_s'] = round(time.monotonic() - self.start, 1)
         if not self.keep_lab:
             self.say('removing the lab')
@@ -365,6 +551,7 @@ class Bench(object):
         self.say('%s %s: %s' % (part, kind.upper().rstrip('S'), exc))
 
     def write(self):
+        self.result['targets'] = targets(self.result)
         text = table(self.result)
         print('\n' + text)
         self.result['table'] = text
@@ -373,8 +560,9 @@ class Bench(object):
             json.dump(self.result, handle, indent=2, sort_keys=True)
             handle.write('\n')
         shutil.copyfile(path, os.path.join(self.results_dir, 'bench-latest.json'))
-        print('\n[bench] %s (and bench-latest.json); playbook output in %s'
-              % (os.path.relpath(path, ROOT), os.path.relpath(self.log_path, ROOT)))
+        print('\n[bench] %s (and bench-latest.json); playbook output in %s; per-run counts in %s'
+              % (os.path.relpath(path, ROOT), os.path.relpath(self.log_path, ROOT),
+                 os.path.relpath(self.work, ROOT)))
         return 1 if self.result['errors'] else 0
 
 
@@ -387,29 +575,93 @@ def summary(values):
                 min=round(values[0], 1), max=round(values[-1], 1))
 
 
+def slashed(per_host, key):
+    """One figure per host, in host order: '12/12/14'."""
+    return '/'.join(str(h[key]) for h in per_host.values())
+
+
+def targets(result):
+    """The issue's ratios from this run's figures: (what, measured, limit) rows."""
+    runs = result.get('runs', [])
+
+    def find(label):
+        return next((r for r in runs if r['label'] == label), None)
+
+    rows = []
+
+    def ratio(what, top, bottom, limit):
+        if top and bottom and bottom['seconds']:
+            rows.append(dict(target=what, measured=round(top['seconds'] / bottom['seconds'], 2),
+                             limit=limit, detail='%.1f s / %.1f s' % (top['seconds'], bottom['seconds'])))
+
+    rerun, first = find('expose.yml rerun (ssh)'), find('expose.yml first run (ssh)')
+    ratio('rerun / minimal play rerun', rerun, find('minimal play rerun (ssh)'), 1.0)
+    ratio('rerun / minimal play rerun, both pipelining', find('expose.yml rerun (ssh, pipelining)'),
+          find('minimal play rerun (ssh, pipelining)'), 1.0)
+    ratio('rerun / ansible -m setup', rerun, find('setup (ssh)'), 5.0)
+    ratio('rerun / ansible -m setup, docker exec', find('expose.yml rerun (docker exec)'),
+          find('setup (docker exec)'), 5.0)
+    if rerun:
+        calls = [h['module_calls_remote'] for h in rerun['per_host'].values()]
+        rows.append(dict(target='rerun: remote module calls per host (most)', measured=max(calls),
+                         limit=15, detail='per host ' + slashed(rerun['per_host'], 'module_calls_remote')))
+    ratio('first run / minimal play first run', first, find('minimal play first run (ssh)'), 2.5)
+    scale = sorted(result.get('scale', []), key=lambda r: r['hosts'])
+    if len(scale) >= 2:
+        small, big = scale[0], scale[-1]
+        for what in ('first', 'rerun'):
+            if small.get(what + '_s') and big.get(what + '_s'):
+                rows.append(dict(
+                    target='%d hosts / %d host, %s (forks %d)' % (big['hosts'], small['hosts'],
+                                                               'first run' if what == 'first' else 'rerun',
+                                                               big['forks']),
+                    measured=round(big[what + '_s'] / small[what + '_s'], 2), limit=1.5,
+                    detail='%.1f s / %.1f s' % (big[what + '_s'], small[what + '_s'])))
+    for row in rows:
+        row['met'] = row['measured'] <= row['limit']
+    return rows
+
+
 def table(result):
     """The printed report (also stored in the JSON)."""
     m = result['machine']
-    lines = ['dockerd.exposure bench %s - %d cores, %.1f GiB, kernel %s, docker %s, commit %s%s'
+    lines = ['dockerd.exposure bench %s - %d cores, %.1f GiB, kernel %s, docker %s, %s, commit %s%s'
              % (result['started'], m['nproc'], m['ram_gib'], m['kernel'], m['docker'],
-                (m['git_commit'] or '?')[:10], '+dirty' if m['git_dirty'] else ''),
-             'load average (1/5/15 min) at start %s, at end %s; elapsed %ss of a %ss budget'
+                ' '.join(m['ansible']), (m['git_commit'] or '?')[:10], '+dirty' if m['git_dirty'] else ''),
+             'load average (1/5/15 min) at start %s, at end %s; other running containers %s at start, %s '
+             'at end; elapsed %ss of a %ss budget'
              % ('/'.join('%.2f' % x for x in m['load_start']),
-                '/'.join('%.2f' % x for x in m.get('load_end', [])), result.get('elapsed_s'),
-                int(result['settings']['budget_s'])), '']
-    if result.get('rollout'):
-        lines += ['1. Rollout of playbooks/expose.yml (modes %s), seconds; ratios to the baseline'
-                  % ','.join(result['settings']['modes']),
-                  '| hosts | ping | setup | first run | changed | rerun | changed | first/ping | first/setup | rerun/ping | rerun/setup |',
-                  '|------:|-----:|------:|----------:|--------:|------:|--------:|-----------:|------------:|-----------:|------------:|']
-        for r in result['rollout']:
-            lines.append('| %d | %.1f | %.1f | %.1f | %d | %.1f | %d | %.1f | %.1f | %.1f | %.1f |'
-                         % (r['hosts'], r['ping_s'], r['setup_s'], r['first_s'], r['first_changed'],
-                            r['rerun_s'], r['rerun_changed'], r['first_per_ping'], r['first_per_setup'],
-                            r['rerun_per_ping'], r['rerun_per_setup']))
+                '/'.join('%.2f' % x for x in m.get('load_end', [])), m.get('other_containers_start'),
+                m.get('other_containers_end'), result.get('elapsed_s'), int(result['settings']['budget_s'])),
+             '']
+    runs = result.get('runs', [])
+    if runs:
+        lines += ['1. Runs, in the order they ran (seconds; per-host figures are host 1/host 2/...; '
+                  'tasks = task results, on host = tasks that ran a module on the host, calls = module '
+                  'calls on the host, ctrl = module calls on the controller, trips = commands + file '
+                  'puts over the connection)',
+                  '| run | hosts | load | seconds | changed | headers | tasks | skipped | on host | calls | ctrl | trips |',
+                  '|-----|------:|-----:|--------:|--------:|--------:|-------|---------|---------|-------|------|-------|']
+        for r in runs:
+            p = r['per_host']
+            lines.append('| %s | %d | %.1f | %.1f | %d | %d | %s | %s | %s | %s | %s | %s |'
+                         % (r['label'], r['hosts'], r['load1_before'], r['seconds'], r['changed'],
+                            r['headers'], slashed(p, 'tasks'), slashed(p, 'skipped'),
+                            slashed(p, 'tasks_module_on_host'), slashed(p, 'module_calls_remote'),
+                            slashed(p, 'module_calls_controller'), slashed(p, 'round_trips')))
+        lines.append('')
+    if result.get('scale'):
+        lines += ['2. Scale: playbooks/expose.yml on fresh labs over ssh',
+                  '| hosts | forks | load | first run | changed | rerun | changed | rerun calls/host (most) |',
+                  '|------:|------:|-----:|----------:|--------:|------:|--------:|------------------------:|']
+        for r in sorted(result['scale'], key=lambda r: r['hosts']):
+            lines.append('| %d | %d | %s | %s | %s | %s | %s | %s |'
+                         % (r['hosts'], r['forks'], r.get('first_load1'), r.get('first_s'),
+                            r.get('first_changed'), r.get('rerun_s'), r.get('rerun_changed'),
+                            r.get('rerun_max_module_calls_per_host')))
         lines.append('')
     if result.get('availability'):
-        lines += ['2. Availability while dockerd restarts: GET /_ping every %.0f ms, new connection each'
+        lines += ['3. Availability while dockerd restarts: GET /_ping every %.0f ms, new connection each'
                   % result['settings']['interval_ms'],
                   '| approach | action s | restarted | unix req | unix failed | unix gap ms | tls req | tls failed | tls gap ms |',
                   '|----------|---------:|:---------:|---------:|------------:|------------:|--------:|-----------:|-----------:|']
@@ -421,7 +673,7 @@ def table(result):
                             t.get('requests'), t.get('failed'), t.get('longest_gap_ms')))
         lines.append('')
     if result.get('containers'):
-        lines += ['3. A running container across a dockerd restart',
+        lines += ['4. A running container across a dockerd restart',
                   '| action | dockerd restarted | before (id, StartedAt, pid) | after (status, StartedAt, pid) | survived |',
                   '|--------|:-----------------:|------------------------------|--------------------------------|:--------:|']
         for r in result['containers']:
@@ -432,7 +684,7 @@ def table(result):
                             a.get('pid'), 'yes' if r['survived'] else 'no'))
         lines.append('')
     if result.get('latency'):
-        lines += ['4. endpoint_check latency_ms vs. raw Docker SDK ping, ms (median / p90 of %d calls)'
+        lines += ['5. endpoint_check latency_ms vs. raw Docker SDK ping, ms (median / p90 of %d calls)'
                   % result['settings']['calls'],
                   '| mode | from | endpoint_check | SDK, new client | SDK, reused client |',
                   '|------|------|---------------:|----------------:|-------------------:|']
@@ -441,6 +693,14 @@ def table(result):
                          % (r['mode'], r['measured_from'], r['sdk_version'],
                             r['module']['median'], r['module']['p90'], r['sdk_fresh']['median'],
                             r['sdk_fresh']['p90'], r['sdk_reused']['median'], r['sdk_reused']['p90']))
+        lines.append('')
+    if result.get('targets'):
+        lines += ["Issue 13's targets, from this run (ratios of wall times on the same hosts; no test asserts them)",
+                  '| target | measured | limit | met | figures |',
+                  '|--------|---------:|------:|:---:|---------|']
+        for r in result['targets']:
+            lines.append('| %s | %s | %s | %s | %s |' % (r['target'], r['measured'], r['limit'],
+                                                         'yes' if r['met'] else 'NO', r['detail']))
         lines.append('')
     for kind in ('skipped', 'errors'):
         for item in result[kind]:

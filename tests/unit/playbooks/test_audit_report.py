@@ -1,12 +1,12 @@
-"""The report templates and the severity gate of playbooks/audit.yml, rendered with
-Ansible's own templar over hand-made host results (no host, no playbook run)."""
+"""The report of playbooks/audit.yml and its severity gate, built by the dockerd_audit_report
+filter over hand-made host results, and its templates rendered with Ansible's own templar
+(no host, no playbook run)."""
 
 import json
 import os
 import subprocess
 import sys
 
-import jmespath
 import pytest
 import yaml
 
@@ -36,9 +36,12 @@ def _tasks(tasks):
 _TEMPLATE = r"""
 import json, sys
 from ansible.parsing.dataloader import DataLoader
+from ansible.plugins.loader import init_plugin_loader
 from ansible.template import Templar, trust_as_template
 
 job = json.load(sys.stdin)
+init_plugin_loader([job["collections"]])  # the collection's filters
+
 variables = {k: trust_as_template(v) if k in job["lazy"] and isinstance(v, str) else v
              for k, v in job["variables"].items()}
 templar = Templar(loader=DataLoader(), variables=variables).copy_with_new_env(searchpath=[job["searchpath"]])
@@ -48,7 +51,8 @@ json.dump(templar.template(trust_as_template(job["source"])), sys.stdout)
 
 def _template(source, variables, lazy=()):
     """Render source with Ansible's templar; variables named in lazy are templates themselves."""
-    job = {"source": source, "variables": variables, "lazy": list(lazy), "searchpath": TEMPLATES}
+    job = {"source": source, "variables": variables, "lazy": list(lazy), "searchpath": TEMPLATES,
+           "collections": os.path.join(REPO, ".cache", "collections")}
     result = subprocess.run([sys.executable, "-c", _TEMPLATE], input=json.dumps(job),
                             capture_output=True, text=True)
     assert result.returncode == 0, result.stderr[-3000:]
@@ -58,18 +62,6 @@ def _template(source, variables, lazy=()):
 def _render(name, variables):
     with open(os.path.join(TEMPLATES, name)) as handle:
         return _template(handle.read(), variables)
-
-
-def _gate_query(gate):
-    """The play's own expressions: the failing severities, then the JMESPath query."""
-    play = _audit_play()
-    # As in a play run: the play's variables are templates, resolved when used.
-    variables = dict(play["vars"], dockerd_audit_fail_severity=gate)
-    lazy = [k for k, v in play["vars"].items() if isinstance(v, str)]
-    failing = _template(play["vars"]["__dockerd_audit_failing"], variables, lazy)
-    task = [t for t in _tasks(play["tasks"]) if t["name"].startswith("Select the findings")][0]
-    query = _template(task["vars"]["__dockerd_audit_query"], dict(variables, __dockerd_audit_failing=failing), lazy)
-    return failing, query
 
 
 def _check(endpoint, passed=True, outcome="reachable", latency=2.5, **extra):
@@ -112,20 +104,25 @@ HOSTVARS = {
 }
 
 
+HOSTS = ["clean", "broken", "gone", "away"]
+
+
+def _build(gate="high"):
+    from ansible_collections.dockerd.exposure.plugins.filter.dockerd_audit_report import FilterModule
+
+    build = FilterModule().filters()["dockerd_audit_report"]
+    # A round trip through JSON, as the report is written and as the templates get it.
+    return json.loads(json.dumps(build(HOSTS, HOSTVARS, "2026-11-28T10:00:00Z", gate)))
+
+
 @pytest.fixture
 def variables():
-    return {
-        "hostvars": HOSTVARS,
-        "__dockerd_audit_hosts": ["clean", "broken", "gone", "away"],
-        "__dockerd_audit_severities": SEVERITIES,
-        "__dockerd_audit_started": "2026-11-28T10:00:00Z",
-        "__dockerd_audit_gate": "high",
-    }
+    return {"hostvars": HOSTVARS}
 
 
 @pytest.fixture
-def report(variables):
-    return json.loads(_render("audit_report.json.j2", variables))
+def report():
+    return _build()["report"]
 
 
 def _host(report, name):
@@ -144,9 +141,9 @@ def test_the_play_validates_its_severity_choices_in_the_modules_order():
     from ansible_collections.dockerd.exposure.plugins.module_utils._exposure_findings import SEVERITIES as ORDER
 
     play = _audit_play()
-    assert play["vars"]["__dockerd_audit_severities"] == list(ORDER)
     spec = play["vars"]["__dockerd_audit_spec"]
-    assert spec["dockerd_audit_fail_severity"]["choices"] == ["none"] + list(ORDER)
+    assert _template(spec["dockerd_audit_fail_severity"]["choices"], {}) == ["none"] + list(ORDER)
+    assert _build()["report"]["severities"] == list(ORDER)
     assert spec["dockerd_audit_fail_severity"]["default"] == "high"
 
 
@@ -159,7 +156,8 @@ def test_report_lists_every_host_with_endpoints_and_latency(report):
     assert clean["findings"] == [] and clean["audited"] is True
     assert clean["listeners"]["tcp"] == [{"address": "0.0.0.0", "port": 2376}]
     assert report["summary"] == {"hosts": 4, "endpoints": 5, "endpoints_failed": 1, "findings_total": 6,
-                                 "findings": {"critical": 1, "high": 3, "medium": 2, "low": 0, "info": 0}}
+                                 "findings": {"critical": 1, "high": 3, "medium": 2, "low": 0, "info": 0},
+                                 "gate": "failed", "offending": 4}
 
 
 def test_audit_adds_its_own_findings_sorted_by_severity(report):
@@ -190,11 +188,12 @@ def test_audit_adds_its_own_findings_sorted_by_severity(report):
     ("info", ["broken/plain_tcp_public", "broken/endpoint_failed", "broken/cert_expiring",
               "broken/modes_differ", "gone/not_audited", "away/not_audited"]),
 ])
-def test_gate_selects_findings_at_or_above_the_severity_across_hosts(report, gate, expected):
-    failing, query = _gate_query(gate)
-    assert failing == ([] if gate == "none" else SEVERITIES[SEVERITIES.index(gate):])
-    selected = jmespath.search(query, report)
-    assert ["%s/%s" % (f["host"], f["id"]) for f in selected] == expected
+def test_gate_selects_findings_at_or_above_the_severity_across_hosts(gate, expected):
+    built = _build(gate)
+    assert ["%s/%s" % (f["host"], f["id"]) for f in built["offending"]] == expected
+    assert built["report"]["summary"]["offending"] == len(expected)
+    assert built["report"]["summary"]["gate"] == ("failed" if expected else "passed")
+    assert built["report"]["fail_severity"] == gate
 
 
 def test_markdown_table_has_a_row_per_host_and_mode(variables, report):

@@ -57,13 +57,14 @@ def _changed_tasks(report):
 
 def _written_files(report):
     """Per host: the managed files a run says it writes on the host: the dest/path of each
-    changed module, the file a check-mode report names as its item, the account files."""
+    changed module, the paths dockerd.exposure.daemon_files reports, the file a check-mode
+    report names as its item, the account files."""
     files = defaultdict(set)
     for host, _, item in _results(report):
         if not item.get("changed"):
             continue
         args = (item.get("invocation") or {}).get("module_args") or {}
-        named = {args.get("dest"), args.get("path"), item.get("_ansible_item_label")}
+        named = {args.get("dest"), args.get("path"), item.get("_ansible_item_label")} | set(item.get("changed_paths") or [])
         if "create_home" in args:
             named |= ACCOUNT_FILES
         files[host] |= named & set(HOST_FILES)
@@ -71,10 +72,10 @@ def _written_files(report):
 
 
 def _daemon_json_keys(report):
-    """Per host: the daemon.json keys the run sets or removes (dockerd.exposure.daemon_json)."""
+    """Per host: the daemon.json keys the run sets or removes (dockerd.exposure.daemon_files)."""
     keys = {}
     for host, name, item in _results(report):
-        if name.endswith("Set the daemon.json keys this role owns") and "changed_keys" in item:
+        if name.endswith("Write the drop-ins, the TCP and firewall units and the daemon.json keys") and "changed_keys" in item:
             keys[host] = sorted(item["changed_keys"])
     return keys
 

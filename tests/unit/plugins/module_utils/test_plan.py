@@ -200,3 +200,25 @@ def test_ssh_differences_are_named():
     shared = host_vars(dockerd_expose=["unix", "ssh"],
                        dockerd_ssh_users=[{"name": "alice", "authorized_keys": [KEY_A], "exclusive": False}])
     assert plan.ssh_changes(shared, ssh_state(shared, [KEY_A, KEY_B])) == []
+
+
+@pytest.mark.parametrize("batch, sizes", [
+    (None, [5]), (2, [2, 2, 1]), ("40%", [2, 2, 1]), ("10%", [1, 1, 1, 1, 1]), ([1, "50%"], [1, 2, 2]),
+])
+def test_batches_are_cut_as_serial_cuts_them(batch, sizes):
+    assert [len(b) for b in plan.batches(["h1", "h2", "h3", "h4", "h5"], batch)] == sizes
+
+
+def test_the_fleet_table_shows_batch_endpoints_restart_and_changes():
+    v = host_vars(dockerd_expose=["unix", "tcp"])
+    state = converged_state(v)
+    state["modes"] = ["unix"]
+    decided = plan.host_plan(v, state, {"files": {}, "exists": {}, "now": NOW})
+    rows = plan.fleet_table({"d1": decided}, ["d1", "d2"], 1)
+    assert rows[1].split()[:7] == ["d1", "1", "stays", "opens", "off", "off", "no"]
+    assert rows[1].endswith(" the plain TCP socket does not listen on 127.0.0.1:2375 (Stream)")
+    assert rows[2].split()[:2] == ["d2", "2"] and "no plan" in rows[2]
+    state["files"].pop(plan.TCP_SOCKET_UNIT)
+    rows = plan.fleet_table({"d1": plan.host_plan(v, state, {"files": {}, "exists": {}, "now": NOW})}, ["d1"], None)
+    assert rows[1].endswith(" dockerd-exposure-tcp.socket is created")
+    assert rows[2] == " " * 71 + "the plain TCP socket does not listen on 127.0.0.1:2375 (Stream)"

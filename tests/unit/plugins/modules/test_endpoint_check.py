@@ -651,3 +651,67 @@ def test_main_unix_permission_denied_names_the_socket_group(capsys):
     user = mod._name_of(mod.pwd.getpwuid, 65534)
     assert ('%s may not use %s (owner root, group root, mode 0660); add %s to group root '
             '(usermod -aG root %s' % (user, path, user, user)) in result['msg'], result['msg']
+
+
+# --- main(): several endpoints in one call (endpoints) -------------------------------------
+
+def test_main_batch_reports_each_endpoint_by_name(capsys, unix_dockerd, tmp_path):
+    missing = 'unix://' + str(tmp_path / 'nope.sock')
+    result = run_main(capsys, dict(endpoints=[
+        dict(name='unix', docker_host='unix://' + unix_dockerd),
+        dict(name='gone', docker_host=missing, expect='refused')]))
+    assert result['rc'] == 0 and result['passed'] is True
+    assert sorted(result['checks']) == ['gone', 'unix']
+    assert result['checks']['unix']['outcome'] == 'reachable'
+    assert result['checks']['unix']['endpoint'] == 'unix://' + unix_dockerd
+    assert (result['checks']['gone']['outcome'], result['checks']['gone']['reason']) == ('refused', 'no_socket')
+    assert result['checks']['gone']['passed'] is True
+    assert result['msg'] == '2 endpoint(s) behaved as expected: unix, gone.'
+
+
+def test_main_batch_fails_with_the_failing_names_and_keeps_the_others(capsys, unix_dockerd, tmp_path):
+    missing = 'unix://' + str(tmp_path / 'nope.sock')
+    result = run_main(capsys, dict(endpoints=[
+        dict(name='unix', docker_host='unix://' + unix_dockerd, expect='refused'),
+        dict(name='gone', docker_host=missing, expect='refused')]))
+    assert result['rc'] == 1 and result['passed'] is False
+    assert result['msg'] == 'unix: ' + result['checks']['unix']['msg']
+    assert result['checks']['unix']['passed'] is False
+    assert result['checks']['gone']['passed'] is True
+
+
+def test_main_batch_parameter_error_stays_with_its_entry(capsys, unix_dockerd):
+    result = run_main(capsys, dict(endpoints=[
+        dict(name='unix', docker_host='unix://' + unix_dockerd),
+        dict(name='bad', docker_host='unix:///x.sock', probes=['plain_http'])]))
+    assert result['rc'] == 1
+    assert result['checks']['unix']['passed'] is True
+    assert result['checks']['bad']['msg'].startswith('probes (plain_http) only apply to a TLS endpoint')
+    assert result['msg'] == 'bad: ' + result['checks']['bad']['msg']
+
+
+def test_main_batch_entries_inherit_the_top_level_options(capsys, tmp_path):
+    result = run_main(capsys, dict(expect='refused', endpoints=[
+        dict(name='gone', docker_host='unix://' + str(tmp_path / 'nope.sock'))]))
+    assert result['rc'] == 0 and result['checks']['gone']['outcome'] == 'refused'
+
+
+def test_main_batch_reads_ssh_host_keys(capsys, tmp_path):
+    key = tmp_path / 'ssh_host_ed25519_key.pub'
+    key.write_text('ssh-ed25519 AAAAC3Nza root@host1\n')
+    result = run_main(capsys, dict(endpoints=[], read_ssh_host_keys=[str(key), str(tmp_path / 'none.pub')]))
+    assert result['rc'] == 0 and result['checks'] == {}
+    assert result['ssh_host_keys'] == ['ssh-ed25519 AAAAC3Nza']
+    assert result['msg'] == 'No endpoint to check.'
+
+
+@pytest.mark.parametrize('args, needle', [
+    (dict(), 'Give the endpoint to check as docker_host, or several as endpoints'),
+    (dict(docker_host='unix:///x.sock', endpoints=[]), 'mutually exclusive: docker_host|endpoints'),
+    (dict(endpoints=[dict(name='a', docker_host='unix:///x'), dict(name='a', docker_host='unix:///y')]),
+     'endpoints names a more than once; give each entry its own name.'),
+])
+def test_main_batch_parameter_errors(capsys, args, needle):
+    result = run_main(capsys, args)
+    assert result['rc'] == 1 and needle in result['msg']
+
