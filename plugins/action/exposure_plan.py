@@ -11,7 +11,7 @@ __metaclass__ = type
 import datetime
 import os
 
-from ansible.errors import AnsibleActionFail
+from ansible.errors import AnsibleActionFail, AnsibleError
 from ansible.module_utils.six import string_types
 from ansible.plugins.action import ActionBase
 from ansible.parsing.dataloader import DataLoader
@@ -37,7 +37,7 @@ def _role_defaults():
     return defaults
 
 
-def _read_controller(v):
+def read_controller(v):
     """The controller files the plan compares (CA, client bundles): text of public ones, existence of keys."""
     reads, exists = plan.tls_controller_reads(v)
     files = {}
@@ -72,7 +72,13 @@ class ActionModule(ActionBase):
     def run(self, tmp=None, task_vars=None):
         task_vars = task_vars or {}
         result = super(ActionModule, self).run(tmp, task_vars)
-        v = self._host_vars(task_vars)
+        try:
+            v = self._host_vars(task_vars)
+        except AnsibleError as exc:
+            # A variable that reads the host (a lookup) fails when the host is gone: a failed
+            # result, not an error, so that the rollout's reachability probe can note the host.
+            result.update(failed=True, msg="the host's variables could not be templated: %s" % exc)
+            return result
         if not isinstance(v.get("dockerd_expose"), list) or any(not isinstance(m, string_types)
                                                                for m in v["dockerd_expose"]):
             raise AnsibleActionFail("dockerd_expose=%r is not a list of modes" % (v.get("dockerd_expose"),))
@@ -83,7 +89,7 @@ class ActionModule(ActionBase):
             return result
         for key in ("invocation", "_ansible_no_log", "changed"):
             state.pop(key, None)
-        decided = plan.host_plan(v, state, _read_controller(v))
+        decided = plan.host_plan(v, state, read_controller(v))
         result.update(decided)
         result["state"] = state
         result["changed"] = False
