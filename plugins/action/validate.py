@@ -21,6 +21,8 @@ from ansible.parsing.dataloader import DataLoader
 
 from ansible_collections.dockerd.exposure.plugins.action.exposure_plan import ActionModule as PlanAction
 from ansible_collections.dockerd.exposure.plugins.action.exposure_plan import ROLES_DIR
+from ansible_collections.dockerd.exposure.plugins.action.exposure_plan import read_controller as read_plan_controller
+from ansible_collections.dockerd.exposure.plugins.module_utils import _plan as plan
 from ansible_collections.dockerd.exposure.plugins.module_utils import _validate as validate
 
 try:
@@ -111,7 +113,7 @@ def _stat_results(controller, paths):
 
 class ActionModule(PlanAction):
     TRANSFERS_FILES = False
-    _VALID_ARGS = frozenset(("checks",))
+    _VALID_ARGS = frozenset(("checks", "plan"))
 
     def _login(self, task_vars):
         """The account Ansible logs in as (without become) and the key it logs in with."""
@@ -182,6 +184,11 @@ class ActionModule(PlanAction):
         warnings = validate.tls_warnings(v, controller) if "tls" in checks else []
         if warnings:
             result["warnings"] = warnings
+        if self._task.args.get("plan"):
+            # The same read makes the plan (what exposure_plan returns): one call per host.
+            decided = plan.host_plan(v, state, read_plan_controller(v))
+            decided.update(state=state, changed=False)
+            result["plan"] = decided
         result.update(
             changed=False, problems=[], checks=checks,
             # What the roles read later (registered as __dockerd_validation).

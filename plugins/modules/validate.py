@@ -32,6 +32,12 @@ options:
     type: list
     elements: str
     choices: [rollout, daemon, tls, ssh]
+  plan:
+    description:
+      - Also return the host's plan, decided from the same read (what
+        M(dockerd.exposure.exposure_plan) returns) without a second call on the host.
+    type: bool
+    default: false
 attributes:
   check_mode:
     support: full
@@ -55,8 +61,10 @@ EXAMPLES = r"""
   become: true
   any_errors_fatal: true
   tasks:
-    - name: Check the inputs and the hosts (read-only)
+    - name: Check the inputs and the hosts (read-only), and decide what changes
       dockerd.exposure.validate:
+        plan: true
+      register: validation
 
 - name: Check only the TLS inputs
   hosts: docker_daemons
@@ -76,6 +84,10 @@ problems:
 state:
   description: What M(dockerd.exposure.exposure_info) returned for the host.
   returned: success
+  type: dict
+plan:
+  description: The host's plan, as M(dockerd.exposure.exposure_plan) returns it.
+  returned: success, when O(plan=true)
   type: dict
 ansible_facts:
   description: C(getent_passwd) and C(getent_group) as ansible.builtin.getent sets them, and the distribution.
