@@ -69,6 +69,17 @@ class ActionModule(ActionBase):
                 values[key] = templar.template(task_vars[key])
         return values
 
+    def _read_host(self, v, args, task_vars):
+        """One exposure_info call with args: its answer, or its failed result."""
+        if not isinstance(v.get("dockerd_expose"), list) or any(not isinstance(m, string_types)
+                                                               for m in v["dockerd_expose"]):
+            raise AnsibleActionFail("dockerd_expose=%r is not a list of modes" % (v.get("dockerd_expose"),))
+        state = self._execute_module(module_name="dockerd.exposure.exposure_info", module_args=args,
+                                     task_vars=task_vars)
+        for key in ("invocation", "_ansible_no_log", "changed"):
+            state.pop(key, None)
+        return state
+
     def run(self, tmp=None, task_vars=None):
         task_vars = task_vars or {}
         result = super(ActionModule, self).run(tmp, task_vars)
@@ -79,16 +90,10 @@ class ActionModule(ActionBase):
             # result, not an error, so that the rollout's reachability probe can note the host.
             result.update(failed=True, msg="the host's variables could not be templated: %s" % exc)
             return result
-        if not isinstance(v.get("dockerd_expose"), list) or any(not isinstance(m, string_types)
-                                                               for m in v["dockerd_expose"]):
-            raise AnsibleActionFail("dockerd_expose=%r is not a list of modes" % (v.get("dockerd_expose"),))
-        state = self._execute_module(module_name="dockerd.exposure.exposure_info",
-                                     module_args=plan.gather_args(v), task_vars=task_vars)
+        state = self._read_host(v, plan.gather_args(v), task_vars)
         if state.get("failed"):
             result.update(state)
             return result
-        for key in ("invocation", "_ansible_no_log", "changed"):
-            state.pop(key, None)
         decided = plan.host_plan(v, state, read_controller(v))
         result.update(decided)
         result["state"] = state

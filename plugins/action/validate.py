@@ -16,7 +16,6 @@ import os
 from ansible import constants as C
 from ansible.errors import AnsibleActionFail
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
-from ansible.module_utils.six import string_types
 from ansible.parsing.dataloader import DataLoader
 
 from ansible_collections.dockerd.exposure.plugins.action.exposure_plan import ActionModule as PlanAction
@@ -162,17 +161,10 @@ class ActionModule(PlanAction):
                               validate_args_context={"type": "role", "name": "dockerd.exposure." + role,
                                                      "argument_spec_name": "validate"})
                 return result
-        if not isinstance(v.get("dockerd_expose"), list) or any(not isinstance(m, string_types)
-                                                               for m in v["dockerd_expose"]):
-            raise AnsibleActionFail("dockerd_expose=%r is not a list of modes" % (v.get("dockerd_expose"),))
-
-        state = self._execute_module(module_name="dockerd.exposure.exposure_info",
-                                     module_args=validate.gather_args(v), task_vars=task_vars)
+        state = self._read_host(v, validate.gather_args(v), task_vars)
         if state.get("failed"):
             result.update(state)
             return result
-        for key in ("invocation", "_ansible_no_log", "changed"):
-            state.pop(key, None)
         controller = read_controller(v)
         login = self._login(task_vars) if "ssh" in checks else {"stdout_lines": []}
         problems = validate.problems(v, state, controller, login, state.get("distribution"), checks)

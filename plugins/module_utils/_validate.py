@@ -18,6 +18,7 @@ import json
 import re
 
 from ansible_collections.dockerd.exposure.plugins.module_utils import _plan as plan
+from ansible_collections.dockerd.exposure.plugins.module_utils._plan import _unique
 from ansible_collections.dockerd.exposure.plugins.module_utils._exposure_findings import is_loopback
 from ansible_collections.dockerd.exposure.plugins.module_utils._exposure_parse import parse_unit_exec_start
 
@@ -55,14 +56,6 @@ def ansible_bool(value):
 
 def _is_list(value):
     return isinstance(value, (list, tuple))
-
-
-def _unique(items):
-    seen = []
-    for item in items:
-        if item not in seen:
-            seen.append(item)
-    return seen
 
 
 # ------------------------------------------------------------------------------ rollout knobs
